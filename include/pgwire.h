@@ -1,0 +1,25 @@
+/* pgwire — a PostgreSQL client library that speaks the v3 wire protocol
+ * itself (no libpq). Umbrella header: include this one. */
+#ifndef PGWIRE_PGWIRE_H
+#define PGWIRE_PGWIRE_H
+
+#include "pgwire/export.h"
+#include "pgwire/version.h"
+#include "pgwire/status.h"
+#include "pgwire/alloc.h"
+#include "pgwire/buf.h"
+#include "pgwire/proto.h"
+#include "pgwire/proto_server.h"
+#include "pgwire/auth.h"
+#include "pgwire/types.h"
+#include "pgwire/conn.h"
+#include "pgwire/cursor.h"
+#include "pgwire/client.h"
+
+/* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
+#define PGW_HAS_SIMPLE_QUERY 1
+#define PGW_HAS_STREAMING_CURSOR 1
+#define PGW_HAS_SCRAM_SHA_256 1
+#define PGW_HAS_TRANSPORT 1
+
+#endif

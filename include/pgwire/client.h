@@ -1,0 +1,130 @@
+/* pgwire — the blocking API (implemented in src/io).
+ *
+ * These functions loop over the engine: step → poll → read/write, with
+ * timeouts, until the operation is done. They are what most programs call.
+ * Event loops use the engine (pgwire/conn.h, pgwire/cursor.h) with
+ * pgw_conn_fd() instead. */
+#ifndef PGWIRE_PGWIRE_CLIENT_H
+#define PGWIRE_PGWIRE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pgwire/conn.h"
+#include "pgwire/cursor.h"
+#include "pgwire/export.h"
+#include "pgwire/status.h"
+
+/** A replaceable transport: how bytes reach the server. The default one
+ * speaks TCP (every address getaddrinfo returns, IPv4 and IPv6) and Unix
+ * sockets (a host starting with '/'). A user transport may tunnel, record or
+ * inject faults. Every function must honour timeout_ms (-1 = no limit). */
+typedef struct pgw_transport {
+    /** Open a connection to host/hostaddr/port. On failure write a message
+     * to errbuf (libpq style: `connection to server at "h" (addr), port p
+     * failed: Connection refused`) and return PGW_E_IO, PGW_E_RESOLVE or
+     * PGW_E_TIMEOUT. *sys_errno receives the errno, if any. */
+    pgw_status (*open)(void *ud, const char *host, const char *hostaddr, const char *port,
+                       int timeout_ms, void **handle, char *errbuf, size_t errlen,
+                       int *sys_errno);
+    /** Read up to n bytes: PGW_OK with *got > 0; PGW_WANT_READ when nothing
+     * is available now; PGW_E_CLOSED at end of stream; PGW_E_IO. */
+    pgw_status (*read)(void *handle, void *buf, size_t n, size_t *got, int *sys_errno);
+    /** Write up to n bytes: PGW_OK with *put > 0; PGW_WANT_WRITE; PGW_E_IO. */
+    pgw_status (*write)(void *handle, const void *buf, size_t n, size_t *put, int *sys_errno);
+    /** Wait until readable (want_read) and/or writable (want_write):
+     * PGW_OK; PGW_E_TIMEOUT; PGW_E_IO. */
+    pgw_status (*wait)(void *handle, bool want_read, bool want_write, int timeout_ms,
+                       int *sys_errno);
+    /** The descriptor for event loops, or -1. */
+    int (*fd)(void *handle);
+    /** Close and free the handle. */
+    void (*close)(void *handle);
+    void *ud;
+} pgw_transport;
+
+PGW_BEGIN_DECLS
+
+/** The default TCP/Unix-socket transport. Ownership: static. */
+PGW_API const pgw_transport *pgw_transport_default(void);
+
+/** Connect and authenticate: resolve options (conninfo, then PG*
+ * environment variables unless opt->use_environment is false, then
+ * defaults), open the transport, run startup to ReadyForQuery.
+ * connect_timeout (seconds, from the options) bounds the whole attempt.
+ * @param out  receives the connection. On failure other than PGW_E_NOMEM,
+ *             *out is a broken connection that holds the error — read
+ *             pgw_conn_errmsg(*out), then pgw_conn_free(*out). This departs
+ *             from pgwire's usual "NULL on failure" so that libpq-style
+ *             connection errors are never lost.
+ * @param opt  NULL for defaults
+ * @return PGW_OK; PGW_E_INVALID (bad conninfo); PGW_E_RESOLVE; PGW_E_IO
+ *         (connection refused, ...); PGW_E_TIMEOUT; PGW_E_AUTH (wrong
+ *         password: SQLSTATE 28P01; pg_hba rejection: 28000; or a client
+ *         refusal); PGW_E_SERVER (e.g. 3D000 unknown database);
+ *         PGW_E_PROTOCOL; PGW_E_CLOSED; PGW_E_UNSUPPORTED; PGW_E_NOMEM.
+ * Ownership: caller owns *out; release with pgw_conn_free(). */
+PGW_API pgw_status pgw_connect(pgw_conn **out, const pgw_conn_options *opt);
+
+/** pgw_connect() with only a conninfo string (environment used). */
+PGW_API pgw_status pgw_connect_str(pgw_conn **out, const char *conninfo);
+
+/** pgw_connect() over a caller-supplied transport (copied). */
+PGW_API pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
+                                    const pgw_transport *transport);
+
+/** The socket of a connection made by pgw_connect(), -1 otherwise. */
+PGW_API int pgw_conn_fd(const pgw_conn *c);
+
+/** Set the limit on any single wait of the blocking API (ms; 0 = none). */
+PGW_API void pgw_conn_set_timeout(pgw_conn *c, int timeout_ms);
+
+/** Write pending output and read until the engine has what it needs.
+ * The building block of the functions below, usable with the engine API.
+ * @param want  the status the engine answered (PGW_WANT_READ/PGW_WANT_WRITE)
+ * @return PGW_OK; PGW_E_TIMEOUT; PGW_E_IO; PGW_E_CLOSED (the engine is
+ *         told and the connection breaks); PGW_E_STATE (no transport). */
+PGW_API pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want);
+
+/** Run a query and position the cursor on its first result.
+ * @return PGW_OK; PGW_E_SERVER (first statement failed: the cursor is
+ *         still returned so later results can be read — free it); the
+ *         errors of pgw_query_send and pgw_conn_pump.
+ * Ownership: caller owns *out (also after PGW_E_SERVER); release with
+ * pgw_cursor_free(). *out is NULL for other failures. */
+PGW_API pgw_status pgw_query(pgw_conn *c, const char *sql, pgw_cursor **out);
+
+/** Blocking pgw_cursor_recv(): PGW_OK (row), PGW_END, or an error. */
+PGW_API pgw_status pgw_cursor_next(pgw_cursor *cur);
+
+/** Blocking pgw_cursor_recv_result(): PGW_OK, PGW_END, or an error. */
+PGW_API pgw_status pgw_cursor_next_result(pgw_cursor *cur);
+
+/** Blocking pgw_cursor_collect(). */
+PGW_API pgw_status pgw_cursor_fetch_all(pgw_cursor *cur, pgw_result **out);
+
+/** Read and discard everything up to ReadyForQuery, then free the cursor,
+ * leaving the connection idle. Returns the first error seen (PGW_OK if
+ * none). NULL-safe. */
+PGW_API pgw_status pgw_cursor_close(pgw_cursor *cur);
+
+/** Run sql (one or more statements) and wait for completion, discarding
+ * rows. *rows (may be NULL) receives the row count of the last statement's
+ * tag (0 when it has none).
+ * @return PGW_OK; PGW_E_SERVER (the connection stays usable); other errors
+ *         of pgw_query. */
+PGW_API pgw_status pgw_exec(pgw_conn *c, const char *sql, uint64_t *rows);
+
+/** Run sql and materialise the last statement's result (libpq's PQexec).
+ * @return PGW_OK with *out set; PGW_E_SERVER (*out NULL); other errors.
+ * Ownership: caller owns *out; release with pgw_result_free(). */
+PGW_API pgw_status pgw_query_result(pgw_conn *c, const char *sql, pgw_result **out);
+
+/** Send Terminate (best effort) and free the connection. NULL-safe.
+ * Same as pgw_conn_free() for connections made by pgw_connect(). */
+PGW_API void pgw_close(pgw_conn *c);
+
+PGW_END_DECLS
+
+#endif

@@ -1,0 +1,198 @@
+/* pgwire — the connection engine (sans-IO).
+ *
+ * A pgw_conn is a state machine fed with bytes: pgw_conn_input() hands it
+ * what was read from the server, pgw_conn_output()/pgw_conn_output_done()
+ * give what must be written, and pgw_conn_step() advances it. It never makes
+ * a system call, so the blocking API (pgwire/client.h), an event loop, a
+ * fuzzer and the fake-server tests all drive the same engine.
+ *
+ * Threads: a pgw_conn is not thread-safe; separate connections may be used
+ * from separate threads. The library keeps no global mutable state. */
+#ifndef PGWIRE_PGWIRE_CONN_H
+#define PGWIRE_PGWIRE_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pgwire/alloc.h"
+#include "pgwire/export.h"
+#include "pgwire/status.h"
+
+typedef struct pgw_conn pgw_conn;
+
+/** Where a connection is in its life. Append-only. */
+typedef enum pgw_conn_state {
+    PGW_CONN_NEW = 0,     /**< created, startup not begun */
+    PGW_CONN_STARTUP = 1, /**< startup and authentication in progress */
+    PGW_CONN_IDLE = 2,    /**< ready for a query */
+    PGW_CONN_BUSY = 3,    /**< a query is in progress */
+    PGW_CONN_BROKEN = 4,  /**< a protocol, I/O or TLS failure: every call fails */
+    PGW_CONN_CLOSED = 5   /**< Terminate sent, or the server closed it */
+} pgw_conn_state;
+
+/** Transaction status from the last ReadyForQuery. Append-only. */
+typedef enum pgw_tx_status {
+    PGW_TX_UNKNOWN = 0,  /**< no ReadyForQuery yet, or connection broken */
+    PGW_TX_IDLE = 1,     /**< 'I': not in a transaction block */
+    PGW_TX_IN_BLOCK = 2, /**< 'T': in a transaction block */
+    PGW_TX_IN_ERROR = 3, /**< 'E': in a failed transaction block */
+    PGW_TX_ACTIVE = 4    /**< a query is in progress */
+} pgw_tx_status;
+
+/** A structured error or notice. Server fields come from ErrorResponse /
+ * NoticeResponse; fields the server did not send are NULL. Client-side
+ * failures set status, message and summary only (plus sys_errno).
+ * Ownership: borrowed from the connection — valid until the next call on
+ * it that can fail (for a notice: only during the callback). */
+typedef struct pgw_error {
+    pgw_status status;       /**< PGW_E_SERVER for a server error; PGW_OK for a notice */
+    char sqlstate[6];        /**< "42601"; "" when none */
+    const char *severity;    /**< localized: ERROR, FATAL, PANIC, WARNING, NOTICE, ... */
+    const char *severity_nonlocalized; /**< 'V' field (never translated) */
+    const char *message;     /**< primary message ('M'); for client errors the text */
+    const char *detail;      /**< 'D' */
+    const char *hint;        /**< 'H' */
+    int32_t position;        /**< 'P': 1-based character position in the query, 0 if none */
+    int32_t internal_position; /**< 'p' */
+    const char *internal_query; /**< 'q' */
+    const char *where;       /**< 'W' */
+    const char *schema;      /**< 's' */
+    const char *table;       /**< 't' */
+    const char *column;      /**< 'c' */
+    const char *datatype;    /**< 'd' */
+    const char *constraint;  /**< 'n' */
+    const char *file;        /**< 'F' */
+    const char *line;        /**< 'L' */
+    const char *routine;     /**< 'R' */
+    int sys_errno;           /**< errno captured at an I/O failure, else 0 */
+    unsigned long ssl_err;   /**< first OpenSSL error code at a TLS failure, else 0 */
+    bool safe_to_retry;      /**< true when no byte of the failed request reached the server */
+    const char *summary;     /**< one line: "ERROR:  message" or the client-side text */
+} pgw_error;
+
+/** Called for each NoticeResponse (and WARNING etc.). Must not call back
+ * into the connection. */
+typedef void (*pgw_notice_fn)(void *ud, const pgw_error *notice);
+
+/** Environment lookup: returns the value of variable `name` (e.g. "PGHOST")
+ * or NULL. The engine never reads the environment itself. */
+typedef const char *(*pgw_getenv_fn)(void *ud, const char *name);
+
+/** Options for pgw_conn_new() / pgw_connect(). Initialise with
+ * pgw_conn_options_init() and set only what you need. */
+typedef struct pgw_conn_options {
+    size_t size;                    /**< sizeof(pgw_conn_options), set by _init */
+    const char *conninfo;           /**< libpq key=value string; NULL or "" for none */
+    const pgw_allocator *allocator; /**< NULL = libc; must outlive the connection */
+    pgw_getenv_fn getenv;           /**< PG* variables; NULL = none (pgw_connect installs getenv(3)) */
+    void *getenv_ud;
+    bool use_environment;           /**< pgw_connect only: false = ignore PG* variables (default true) */
+    const char *default_user;       /**< user when neither conninfo nor PGUSER names one
+                                         (pgw_connect fills in the OS user) */
+    pgw_notice_fn notice;           /**< NULL = notices are dropped */
+    void *notice_ud;
+    size_t max_message_size;        /**< 0 = compiled default (1 GiB) */
+    uint32_t scram_max_iterations;  /**< 0 = 100,000 */
+    int io_timeout_ms;              /**< blocking API: limit on any single wait after connecting;
+                                         0 = wait indefinitely (libpq's behaviour) */
+} pgw_conn_options;
+
+PGW_BEGIN_DECLS
+
+/** Fill `opt` with defaults. */
+PGW_API void pgw_conn_options_init(pgw_conn_options *opt);
+
+/** Create an engine: parse opt->conninfo and resolve every option (conninfo,
+ * then the environment through opt->getenv, then defaults). No I/O.
+ * @return PGW_OK; PGW_E_INVALID for a malformed conninfo or bad option value
+ *         — *out is then a PGW_CONN_BROKEN connection whose pgw_conn_errmsg()
+ *         gives libpq's text (e.g. `invalid connection option "foo"`), free
+ *         it with pgw_conn_free(); PGW_E_NOMEM with *out NULL.
+ * Ownership: caller owns *out; release with pgw_conn_free(). */
+PGW_API pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt);
+
+/** Free the connection (and any transport attached by the blocking API,
+ * which sends Terminate first when it can). Secrets are wiped. NULL-safe. */
+PGW_API void pgw_conn_free(pgw_conn *c);
+
+/** Queue the StartupMessage. Only in PGW_CONN_NEW.
+ * @return PGW_OK; PGW_E_STATE; PGW_E_INVALID (an option holds a NUL);
+ *         PGW_E_NOMEM. */
+PGW_API pgw_status pgw_conn_start(pgw_conn *c);
+
+/** Hand the engine bytes read from the server (copied).
+ * @return PGW_OK; PGW_E_NOMEM / PGW_E_TOO_LARGE (input buffer limit, the
+ *         connection is then broken); the sticky status if broken. */
+PGW_API pgw_status pgw_conn_input(pgw_conn *c, const uint8_t *p, size_t n);
+
+/** Tell the engine the server closed its end (read returned 0). */
+PGW_API void pgw_conn_input_eof(pgw_conn *c);
+
+/** Bytes waiting to be written. *p is borrowed until the next call on c.
+ * @return the number of bytes (0 = nothing to write). */
+PGW_API size_t pgw_conn_output(pgw_conn *c, const uint8_t **p);
+
+/** n bytes of pgw_conn_output() were written (partial writes are fine). */
+PGW_API void pgw_conn_output_done(pgw_conn *c, size_t n);
+
+/** Advance startup, or process asynchronous messages while idle.
+ * @return PGW_OK when the connection is ready for a query (idle);
+ *         PGW_WANT_WRITE when output is pending (write it, then call again);
+ *         PGW_WANT_READ when input is needed;
+ *         PGW_E_AUTH (authentication failed; SQLSTATE class 28 from the
+ *         server, or a client-side refusal such as a bad SCRAM signature);
+ *         PGW_E_SERVER (another server error during startup, e.g. 3D000);
+ *         PGW_E_PROTOCOL; PGW_E_TOO_LARGE; PGW_E_UNSUPPORTED (e.g. GSSAPI
+ *         requested); PGW_E_CLOSED; PGW_E_NOMEM. Failures during startup
+ *         are sticky. While a query is in progress it returns PGW_E_STATE. */
+PGW_API pgw_status pgw_conn_step(pgw_conn *c);
+
+/** Queue a Terminate message; the connection becomes PGW_CONN_CLOSED once
+ * the caller has written the output. @return PGW_OK; PGW_E_NOMEM. */
+PGW_API pgw_status pgw_conn_terminate(pgw_conn *c);
+
+/** Current state. */
+PGW_API pgw_conn_state pgw_conn_get_state(const pgw_conn *c);
+
+/** Transaction status from the last ReadyForQuery. */
+PGW_API pgw_tx_status pgw_conn_tx_status(const pgw_conn *c);
+
+/** A server parameter from ParameterStatus ("server_version",
+ * "client_encoding", "TimeZone", ...), or NULL.
+ * Ownership: borrowed — valid until the server changes it or pgw_conn_free. */
+PGW_API const char *pgw_conn_parameter(const pgw_conn *c, const char *name);
+
+/** Resolved value of a connection option ("host", "port", "user",
+ * "dbname", ...), NULL when unset. "password" is never returned.
+ * Ownership: borrowed — valid until pgw_conn_free. */
+PGW_API const char *pgw_conn_option(const pgw_conn *c, const char *keyword);
+
+/** Backend process id from BackendKeyData, 0 before it arrives. */
+PGW_API int32_t pgw_conn_backend_pid(const pgw_conn *c);
+
+/** Cancel key from BackendKeyData (4 bytes with protocol 3.0).
+ * Ownership: borrowed — valid until pgw_conn_free. @return key length, 0 if none. */
+PGW_API size_t pgw_conn_cancel_key(const pgw_conn *c, const uint8_t **key);
+
+/** The connection's last error (status PGW_OK when none).
+ * Ownership: borrowed — valid until the next call on c that can fail. */
+PGW_API const pgw_error *pgw_conn_error(const pgw_conn *c);
+
+/** The last error as one line; "" when none; "out of memory" for NULL (so
+ * a failed pgw_connect() that could not allocate still has a message). */
+PGW_API const char *pgw_conn_errmsg(const pgw_conn *c);
+
+/** Replace the notice callback (NULL drops notices). */
+PGW_API void pgw_conn_set_notice_handler(pgw_conn *c, pgw_notice_fn fn, void *ud);
+
+/* ---- connection strings ---------------------------------------------- */
+
+/** Check a libpq key=value connection string without connecting.
+ * @param errbuf  receives libpq's error text on failure (may be NULL)
+ * @return PGW_OK; PGW_E_INVALID (malformed or unknown keyword); PGW_E_NOMEM. */
+PGW_API pgw_status pgw_conninfo_check(const char *conninfo, char *errbuf, size_t errlen);
+
+PGW_END_DECLS
+
+#endif

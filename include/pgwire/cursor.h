@@ -1,0 +1,151 @@
+/* pgwire — queries, streaming cursors and materialised results.
+ *
+ * A query returns a cursor. Rows stream: each row is a view into the
+ * connection's input buffer, valid until the next call on that cursor, so
+ * memory stays constant however many rows come back. A query string may
+ * hold several statements; the cursor walks their results in order.
+ *
+ * The functions here are the non-blocking forms on the engine: they may
+ * answer PGW_WANT_READ / PGW_WANT_WRITE, after which the caller moves bytes
+ * (pgw_conn_input / pgw_conn_output) and calls again. The blocking forms
+ * (pgw_query, pgw_cursor_next, ...) are in pgwire/client.h. */
+#ifndef PGWIRE_PGWIRE_CURSOR_H
+#define PGWIRE_PGWIRE_CURSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pgwire/conn.h"
+#include "pgwire/export.h"
+#include "pgwire/proto.h"
+#include "pgwire/status.h"
+
+typedef struct pgw_cursor pgw_cursor;
+typedef struct pgw_result pgw_result;
+
+PGW_BEGIN_DECLS
+
+/** Queue a simple-protocol Query and return its cursor. Only one cursor is
+ * active per connection; a freed cursor's remaining results are discarded
+ * as they arrive, so a new query may be sent right after pgw_cursor_free().
+ * @return PGW_OK; PGW_E_STATE (startup not done, another cursor is active,
+ *         or the connection is broken/closed); PGW_E_INVALID (NUL in sql);
+ *         PGW_E_NOMEM.
+ * Ownership: caller owns *out; release with pgw_cursor_free(). */
+PGW_API pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out);
+
+/** Advance to the next row of the current result (moving to the first
+ * result first if needed).
+ * @return PGW_OK: a row is current;
+ *         PGW_END: the current result has no more rows (its command tag is
+ *         available);
+ *         PGW_WANT_READ / PGW_WANT_WRITE: move bytes and call again;
+ *         PGW_E_SERVER: the statement failed (pgw_conn_error() has the
+ *         fields); the cursor then moves on with pgw_cursor_recv_result();
+ *         PGW_E_PROTOCOL / PGW_E_TOO_LARGE / PGW_E_CLOSED / PGW_E_NOMEM:
+ *         the connection is broken. */
+PGW_API pgw_status pgw_cursor_recv(pgw_cursor *cur);
+
+/** Move to the next result (one per statement), skipping unread rows.
+ * The first call positions on the first result.
+ * @return PGW_OK: positioned on a result (columns and, for a command
+ *         without rows, the tag are available); PGW_END: no more results
+ *         (ReadyForQuery arrived); PGW_WANT_READ / PGW_WANT_WRITE;
+ *         PGW_E_SERVER (this statement failed; later statements of the
+ *         string were not run; the next call answers PGW_END);
+ *         other errors as pgw_cursor_recv(). */
+PGW_API pgw_status pgw_cursor_recv_result(pgw_cursor *cur);
+
+/** Collect the rest of the current result into a materialised result.
+ * Rows already read are not included. Partial progress is kept in the
+ * cursor across PGW_WANT_READ.
+ * @return PGW_OK with *out set; PGW_WANT_READ / PGW_WANT_WRITE; errors as
+ *         pgw_cursor_recv() (*out NULL).
+ * Ownership: caller owns *out; release with pgw_result_free(). */
+PGW_API pgw_status pgw_cursor_collect(pgw_cursor *cur, pgw_result **out);
+
+/** Abandon the cursor. Results not yet read are discarded by the engine as
+ * they arrive. NULL-safe. */
+PGW_API void pgw_cursor_free(pgw_cursor *cur);
+
+/** The connection this cursor belongs to. */
+PGW_API pgw_conn *pgw_cursor_conn(const pgw_cursor *cur);
+
+/* ---- the current result ------------------------------------------------ */
+
+/** Number of columns (0 for a command that returns no rows). */
+PGW_API uint16_t pgw_cursor_ncols(const pgw_cursor *cur);
+/** Whether the current result has a row description (a SELECT-like result,
+ * even with zero rows). */
+PGW_API bool pgw_cursor_has_rows(const pgw_cursor *cur);
+/** Column name, or NULL for an index out of range.
+ * Ownership: borrowed — valid until the cursor moves to another result. */
+PGW_API const char *pgw_cursor_column_name(const pgw_cursor *cur, uint16_t col);
+/** Column type OID (0 for an index out of range). */
+PGW_API uint32_t pgw_cursor_column_type(const pgw_cursor *cur, uint16_t col);
+/** Column format code: 0 text, 1 binary (-1 for an index out of range). */
+PGW_API int pgw_cursor_column_format(const pgw_cursor *cur, uint16_t col);
+/** Index of the first column called `name` (exact, case-sensitive match,
+ * as the server returns names), or -1. */
+PGW_API int pgw_cursor_column_index(const pgw_cursor *cur, const char *name);
+
+/** The command tag ("SELECT 3", "INSERT 0 1", "CREATE TABLE"), "" for an
+ * empty query, NULL while the result is not complete.
+ * Ownership: borrowed — valid until the cursor moves to another result. */
+PGW_API const char *pgw_cursor_command_tag(const pgw_cursor *cur);
+/** Rows affected or returned, from the command tag.
+ * @return PGW_OK; PGW_END when the tag has no count (CREATE, BEGIN, ...);
+ *         PGW_E_STATE when the result is not complete. */
+PGW_API pgw_status pgw_cursor_rows_affected(const pgw_cursor *cur, uint64_t *rows);
+/** Rows returned so far in the current result. */
+PGW_API uint64_t pgw_cursor_row_number(const pgw_cursor *cur);
+
+/* ---- fields of the current row ------------------------------------------
+ * Each returns PGW_E_STATE when no row is current and PGW_E_INVALID for a
+ * column index out of range. Views are borrowed — valid until the next call
+ * that moves the cursor. */
+
+/** Raw value (len -1 = NULL). */
+PGW_API pgw_status pgw_cursor_value(const pgw_cursor *cur, uint16_t col, pgw_value *out);
+/** True when the field is NULL (false also for an invalid position). */
+PGW_API bool pgw_cursor_is_null(const pgw_cursor *cur, uint16_t col);
+/** Text view (not NUL-terminated). @return also PGW_E_NULL for NULL. */
+PGW_API pgw_status pgw_cursor_text(const pgw_cursor *cur, uint16_t col, const char **p,
+                                   size_t *len);
+/** Conversions. @return PGW_OK; PGW_E_NULL; PGW_E_INVALID (malformed text,
+ *  or a binary value of the wrong width); PGW_E_RANGE (does not fit). */
+PGW_API pgw_status pgw_cursor_int32(const pgw_cursor *cur, uint16_t col, int32_t *out);
+PGW_API pgw_status pgw_cursor_int64(const pgw_cursor *cur, uint16_t col, int64_t *out);
+PGW_API pgw_status pgw_cursor_double(const pgw_cursor *cur, uint16_t col, double *out);
+PGW_API pgw_status pgw_cursor_bool(const pgw_cursor *cur, uint16_t col, bool *out);
+
+/* ---- materialised results -------------------------------------------- */
+
+PGW_API size_t pgw_result_nrows(const pgw_result *r);
+PGW_API uint16_t pgw_result_ncols(const pgw_result *r);
+/** Ownership of every returned pointer: borrowed — valid until pgw_result_free. */
+PGW_API const char *pgw_result_column_name(const pgw_result *r, uint16_t col);
+PGW_API uint32_t pgw_result_column_type(const pgw_result *r, uint16_t col);
+PGW_API int pgw_result_column_index(const pgw_result *r, const char *name);
+/** The command tag, as pgw_cursor_command_tag(). */
+PGW_API const char *pgw_result_command_tag(const pgw_result *r);
+/** As pgw_cursor_rows_affected(). */
+PGW_API pgw_status pgw_result_rows_affected(const pgw_result *r, uint64_t *rows);
+/** Field access. @return PGW_OK; PGW_E_INVALID (row or column out of range). */
+PGW_API pgw_status pgw_result_value(const pgw_result *r, size_t row, uint16_t col,
+                                    pgw_value *out);
+PGW_API bool pgw_result_is_null(const pgw_result *r, size_t row, uint16_t col);
+/** NUL-terminated text of a field, NULL for SQL NULL or out of range. */
+PGW_API const char *pgw_result_text(const pgw_result *r, size_t row, uint16_t col);
+/** Conversions, as the cursor's (plus PGW_E_INVALID for a bad position). */
+PGW_API pgw_status pgw_result_int32(const pgw_result *r, size_t row, uint16_t col, int32_t *out);
+PGW_API pgw_status pgw_result_int64(const pgw_result *r, size_t row, uint16_t col, int64_t *out);
+PGW_API pgw_status pgw_result_double(const pgw_result *r, size_t row, uint16_t col, double *out);
+PGW_API pgw_status pgw_result_bool(const pgw_result *r, size_t row, uint16_t col, bool *out);
+/** NULL-safe. */
+PGW_API void pgw_result_free(pgw_result *r);
+
+PGW_END_DECLS
+
+#endif

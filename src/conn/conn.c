@@ -1,0 +1,742 @@
+/* Connection lifecycle, option resolution, the byte pump, the error slot,
+ * and the messages that can arrive at any time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "conn/conn_int.h"
+
+/* Compact the input buffer once this many consumed bytes sit in front. */
+#define INPUT_COMPACT_THRESHOLD 4096
+
+void pgw_conn_options_init(pgw_conn_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->size = sizeof *opt;
+    opt->use_environment = true;
+}
+
+/* Option values that change security or semantics and that this version
+ * cannot honour are refused rather than silently ignored. */
+static pgw_status validate_options(pgw_conn *c)
+{
+    const char *v;
+    if ((v = c->opt[PGWI_OPT_SSLMODE]) != NULL) {
+        if (strcmp(v, "disable") != 0 && strcmp(v, "allow") != 0 && strcmp(v, "prefer") != 0 &&
+            strcmp(v, "require") != 0 && strcmp(v, "verify-ca") != 0 &&
+            strcmp(v, "verify-full") != 0)
+            return pgwi_conn_break(c, PGW_E_INVALID, "invalid sslmode value: \"%s\"", v);
+        /* TLS arrives with its own issue; until then the library behaves
+         * like a libpq built without SSL support, which accepts only the
+         * modes that allow a plaintext connection. */
+        if (strcmp(v, "require") == 0 || strcmp(v, "verify-ca") == 0 ||
+            strcmp(v, "verify-full") == 0)
+            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                                   "sslmode value \"%s\" invalid when SSL support is not compiled in",
+                                   v);
+    }
+    if ((v = c->opt[PGWI_OPT_CHANNEL_BINDING]) != NULL) {
+        if (strcmp(v, "disable") != 0 && strcmp(v, "prefer") != 0 && strcmp(v, "require") != 0)
+            return pgwi_conn_break(c, PGW_E_INVALID, "invalid channel_binding value: \"%s\"", v);
+        if (strcmp(v, "require") == 0)
+            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                                   "channel binding is required, but SSL is not in use");
+    }
+    if ((v = c->opt[PGWI_OPT_GSSENCMODE]) != NULL) {
+        if (strcmp(v, "disable") != 0 && strcmp(v, "prefer") != 0 && strcmp(v, "require") != 0)
+            return pgwi_conn_break(c, PGW_E_INVALID, "invalid gssencmode value: \"%s\"", v);
+        if (strcmp(v, "require") == 0)
+            return pgwi_conn_break(
+                c, PGW_E_UNSUPPORTED,
+                "gssencmode value \"require\" invalid when GSSAPI support is not compiled in");
+    }
+    if ((v = c->opt[PGWI_OPT_PORT]) != NULL) {
+        char *end = NULL;
+        long port = strtol(v, &end, 10);
+        if (*v == '\0' || end == NULL || *end != '\0' || port < 1 || port > 65535)
+            return pgwi_conn_break(c, PGW_E_INVALID, "invalid port number: \"%s\"", v);
+    }
+    if ((v = c->opt[PGWI_OPT_CONNECT_TIMEOUT]) != NULL && *v != '\0') {
+        char *end = NULL;
+        long t = strtol(v, &end, 10);
+        while (end != NULL && (*end == ' ' || *end == '\t'))
+            end++;
+        if (end == NULL || *end != '\0' || t > INT32_MAX / 1000 || t < INT32_MIN)
+            return pgwi_conn_break(c, PGW_E_INVALID,
+                                   "invalid integer value \"%s\" for connection option \"%s\"", v,
+                                   "connect_timeout");
+    }
+    if ((v = c->opt[PGWI_OPT_HOST]) != NULL && strchr(v, ',') != NULL)
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                               "multiple hosts in \"host\" are not supported yet");
+    if ((v = c->opt[PGWI_OPT_HOSTADDR]) != NULL && strchr(v, ',') != NULL)
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                               "multiple addresses in \"hostaddr\" are not supported yet");
+    if ((v = c->opt[PGWI_OPT_PORT]) != NULL && strchr(v, ',') != NULL)
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                               "multiple ports in \"port\" are not supported yet");
+    if ((v = c->opt[PGWI_OPT_REPLICATION]) != NULL && *v != '\0')
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED, "replication connections are not supported yet");
+    /* Options whose behaviour comes with later work: refusing them keeps a
+     * configuration from meaning less than it says. */
+    static const int later[] = {PGWI_OPT_REQUIRE_AUTH,         PGWI_OPT_PASSFILE,
+                                PGWI_OPT_SERVICE,              PGWI_OPT_TARGET_SESSION_ATTRS,
+                                PGWI_OPT_SSLCERT,              PGWI_OPT_SSLKEY,
+                                PGWI_OPT_SSLROOTCERT,          PGWI_OPT_REQUIREPEER,
+                                PGWI_OPT_LOAD_BALANCE_HOSTS};
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
+        v = c->opt[later[i]];
+        if (v != NULL && *v != '\0' &&
+            !(later[i] == PGWI_OPT_LOAD_BALANCE_HOSTS && strcmp(v, "disable") == 0) &&
+            !(later[i] == PGWI_OPT_TARGET_SESSION_ATTRS && strcmp(v, "any") == 0))
+            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                                   "connection option \"%s\" is not supported yet",
+                                   pgwi_opt_table[later[i]].keyword);
+    }
+    return PGW_OK;
+}
+
+static pgw_status resolve_options(pgw_conn *c, const pgw_conn_options *o)
+{
+    char errbuf[256];
+    pgw_status rc = pgwi_conninfo_parse(c->a, o->conninfo, c->opt, errbuf, sizeof errbuf);
+    if (rc == PGW_E_NOMEM)
+        return rc;
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, rc, "%s", errbuf);
+    for (int i = 0; i < PGWI_OPT_COUNT; i++) {
+        if (c->opt[i] != NULL)
+            continue;
+        const char *v = NULL;
+        if (o->getenv != NULL && pgwi_opt_table[i].envvar != NULL)
+            v = o->getenv(o->getenv_ud, pgwi_opt_table[i].envvar);
+        if (v == NULL && i == PGWI_OPT_USER)
+            v = o->default_user;
+        if (v == NULL)
+            v = pgwi_opt_table[i].fallback;
+        if (v == NULL)
+            continue;
+        c->opt[i] = pgwi_strndup(c->a, v, strlen(v));
+        if (c->opt[i] == NULL)
+            return PGW_E_NOMEM;
+    }
+    /* dbname defaults to the user name, as in libpq. */
+    if (c->opt[PGWI_OPT_DBNAME] == NULL && c->opt[PGWI_OPT_USER] != NULL) {
+        const char *u = c->opt[PGWI_OPT_USER];
+        c->opt[PGWI_OPT_DBNAME] = pgwi_strndup(c->a, u, strlen(u));
+        if (c->opt[PGWI_OPT_DBNAME] == NULL)
+            return PGW_E_NOMEM;
+    }
+    return validate_options(c);
+}
+
+pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt)
+{
+    pgw_conn_options defaults;
+    if (out == NULL)
+        return PGW_E_INVALID;
+    *out = NULL;
+    if (opt == NULL) {
+        pgw_conn_options_init(&defaults);
+        opt = &defaults;
+    }
+    const pgw_allocator *a = opt->allocator;
+    pgw_conn *c = pgwi_alloc(a, sizeof *c);
+    if (c == NULL)
+        return PGW_E_NOMEM;
+    memset(c, 0, sizeof *c);
+    if (a != NULL) {
+        c->alloc_copy = *a;
+        c->a = &c->alloc_copy;
+    }
+    c->state = PGW_CONN_NEW;
+    c->limits.max_message = opt->max_message_size ? opt->max_message_size
+                                                   : (size_t)PGW_DEFAULT_MAX_MESSAGE_SIZE;
+    c->limits.max_small_message = PGW_DEFAULT_MAX_SMALL_MESSAGE;
+    c->scram_max_iterations = opt->scram_max_iterations;
+    c->notice = opt->notice;
+    c->notice_ud = opt->notice_ud;
+    c->io_timeout_ms = opt->io_timeout_ms;
+    /* The input buffer may hold one whole message plus a partial next one. */
+    size_t in_max;
+    if (!pgwi_add_size(c->limits.max_message, 2 * 65536 + 5, &in_max))
+        in_max = SIZE_MAX;
+    pgw_buf_init(&c->in, c->a, in_max);
+    pgw_buf_init(&c->out, c->a, 0);
+    pgw_status rc = resolve_options(c, opt);
+    if (rc == PGW_E_NOMEM) {
+        pgw_conn_free(c);
+        return rc;
+    }
+    *out = c;
+    return rc;
+}
+
+static void free_params(pgw_conn *c)
+{
+    for (size_t i = 0; i < c->nparams; i++) {
+        pgwi_free(c->a, c->params[i].name, c->params[i].name_len + 1);
+        pgwi_free(c->a, c->params[i].value, c->params[i].value_len + 1);
+    }
+    pgwi_free(c->a, c->params, c->nparams * sizeof *c->params);
+    c->params = NULL;
+    c->nparams = 0;
+}
+
+void pgw_conn_free(pgw_conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->io_free != NULL)
+        c->io_free(c);
+    pgwi_cursor_detach(c);
+    pgw_scram_free(c->scram);
+    pgwi_conninfo_free(c->a, c->opt);
+    free_params(c);
+    pgwi_conn_clear_error(c);
+    pgw_buf_free(&c->in);
+    if (c->out.data != NULL)
+        pgwi_wipe(c->out.data, c->out.cap); /* may hold a password message */
+    pgw_buf_free(&c->out);
+    const pgw_allocator *a = c->a;
+    pgw_allocator copy = c->alloc_copy;
+    if (a != NULL)
+        a = &copy;
+    pgwi_wipe(c, sizeof *c);
+    pgwi_free(a, c, sizeof *c);
+}
+
+void pgwi_conn_restart(pgw_conn *c)
+{
+    pgwi_cursor_detach(c);
+    pgw_scram_free(c->scram);
+    c->scram = NULL;
+    free_params(c);
+    pgw_buf_reset(&c->in);
+    c->in_off = 0;
+    c->eof = false;
+    if (c->out.data != NULL)
+        pgwi_wipe(c->out.data, c->out.cap);
+    pgw_buf_reset(&c->out);
+    c->terminating = false;
+    c->backend_pid = 0;
+    c->cancel_key_len = 0;
+    c->tx = 0;
+    c->abandoned = 0;
+    c->auth_method = -1;
+    c->state = PGW_CONN_NEW;
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+void pgwi_conn_clear_error(pgw_conn *c)
+{
+    pgwi_free(c->a, c->err_body, c->err_body_len);
+    pgwi_free(c->a, c->err_text, c->err_text_len);
+    pgwi_free(c->a, c->err_summary, c->err_summary_len);
+    c->err_body = c->err_text = c->err_summary = NULL;
+    c->err_body_len = c->err_text_len = c->err_summary_len = 0;
+    memset(&c->err, 0, sizeof c->err);
+}
+
+static bool is_sticky(pgw_status s)
+{
+    return s == PGW_E_PROTOCOL || s == PGW_E_IO || s == PGW_E_TLS || s == PGW_E_CLOSED ||
+           s == PGW_E_TOO_LARGE || s == PGW_E_TIMEOUT;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 0)))
+#endif
+static pgw_status set_client_error(pgw_conn *c, pgw_status status, bool brk, const char *fmt,
+                                   va_list ap)
+{
+    /* A broken connection keeps its first error: later calls report it. */
+    if (c->state == PGW_CONN_BROKEN)
+        return c->err.status;
+    pgwi_conn_clear_error(c);
+    char tmp[1024];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    size_t len = n < 0 ? 0 : ((size_t)n >= sizeof tmp ? sizeof tmp - 1 : (size_t)n);
+    c->err_text = pgwi_strndup(c->a, tmp, len);
+    c->err_text_len = c->err_text != NULL ? len + 1 : 0;
+    c->err.status = status;
+    c->err.message = c->err_text != NULL ? c->err_text : "out of memory";
+    c->err.summary = c->err.message;
+    if (brk || is_sticky(status)) {
+        c->state = PGW_CONN_BROKEN;
+        c->tx = 0;
+    }
+    return status;
+}
+
+pgw_status pgwi_conn_fail(pgw_conn *c, pgw_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pgw_status rc = set_client_error(c, status, false, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+pgw_status pgwi_conn_break(pgw_conn *c, pgw_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pgw_status rc = set_client_error(c, status, true, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void pgwi_conn_set_errno(pgw_conn *c, int sys_errno)
+{
+    c->err.sys_errno = sys_errno;
+}
+
+void pgwi_conn_prefix_error(pgw_conn *c, const char *prefix)
+{
+    const char *old = c->err.summary != NULL ? c->err.summary : "";
+    size_t plen = strlen(prefix), olen = strlen(old), n;
+    if (!pgwi_add_size(plen, olen, &n))
+        return;
+    char *s = pgwi_alloc(c->a, n + 1);
+    if (s == NULL)
+        return;
+    memcpy(s, prefix, plen);
+    memcpy(s + plen, old, olen + 1);
+    pgwi_free(c->a, c->err_summary, c->err_summary_len);
+    c->err_summary = s;
+    c->err_summary_len = n + 1;
+    c->err.summary = s;
+}
+
+/* Fill a pgw_error from an ErrorResponse/NoticeResponse body copied into
+ * `body` (fields are NUL-terminated in the wire format, so views into the
+ * copy need no further allocation). */
+static pgw_status fill_fields(const pgw_frame *f, char *body, pgw_error *e)
+{
+    pgw_frame copy = {f->tag, (const uint8_t *)body, f->len};
+    pgw_field_iter it;
+    pgw_field fld;
+    pgw_status rc = pgw_fields_begin(&copy, &it);
+    if (rc != PGW_OK)
+        return rc;
+    while ((rc = pgw_fields_next(&it, &fld)) == PGW_OK) {
+        const char *v = fld.value;
+        switch (fld.code) {
+        case 'S': e->severity = v; break;
+        case 'V': e->severity_nonlocalized = v; break;
+        case 'C':
+            if (strlen(v) == 5)
+                memcpy(e->sqlstate, v, 6);
+            break;
+        case 'M': e->message = v; break;
+        case 'D': e->detail = v; break;
+        case 'H': e->hint = v; break;
+        case 'P': e->position = (int32_t)strtol(v, NULL, 10); break;
+        case 'p': e->internal_position = (int32_t)strtol(v, NULL, 10); break;
+        case 'q': e->internal_query = v; break;
+        case 'W': e->where = v; break;
+        case 's': e->schema = v; break;
+        case 't': e->table = v; break;
+        case 'c': e->column = v; break;
+        case 'd': e->datatype = v; break;
+        case 'n': e->constraint = v; break;
+        case 'F': e->file = v; break;
+        case 'L': e->line = v; break;
+        case 'R': e->routine = v; break;
+        default: break; /* unknown codes are ignored, as the protocol asks */
+        }
+    }
+    if (rc != PGW_END)
+        return rc;
+    if (e->position < 0)
+        e->position = 0;
+    if (e->internal_position < 0)
+        e->internal_position = 0;
+    if (e->message == NULL)
+        e->message = "(no message from the server)";
+    if (e->severity == NULL)
+        e->severity = e->severity_nonlocalized != NULL ? e->severity_nonlocalized : "ERROR";
+    return PGW_OK;
+}
+
+pgw_status pgwi_conn_server_error(pgw_conn *c, const pgw_frame *f, pgw_status status)
+{
+    if (c->state == PGW_CONN_BROKEN)
+        return c->err.status;
+    pgwi_conn_clear_error(c);
+    char *body = pgwi_alloc(c->a, f->len + 1);
+    if (body == NULL)
+        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    memcpy(body, f->body, f->len);
+    body[f->len] = '\0';
+    c->err_body = body;
+    c->err_body_len = f->len + 1;
+    pgw_status rc = fill_fields(f, body, &c->err);
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL, "ErrorResponse: malformed message");
+    c->err.status = status;
+    /* libpq's layout: "SEVERITY:  message". */
+    size_t n = strlen(c->err.severity) + 3 + strlen(c->err.message) + 1;
+    c->err_summary = pgwi_alloc(c->a, n);
+    if (c->err_summary != NULL) {
+        snprintf(c->err_summary, n, "%s:  %s", c->err.severity, c->err.message);
+        c->err_summary_len = n;
+        c->err.summary = c->err_summary;
+    } else {
+        c->err.summary = c->err.message;
+    }
+    return status;
+}
+
+pgw_status pgwi_conn_notice(pgw_conn *c, const pgw_frame *f)
+{
+    if (c->notice == NULL) {
+        /* Still validate: a malformed notice is a protocol error either way. */
+        pgw_field_iter it;
+        pgw_field fld;
+        pgw_status rc = pgw_fields_begin(f, &it);
+        while (rc == PGW_OK)
+            rc = pgw_fields_next(&it, &fld);
+        return rc == PGW_END ? PGW_OK
+                             : pgwi_conn_break(c, PGW_E_PROTOCOL, "NoticeResponse: malformed message");
+    }
+    char small[512];
+    char *body = f->len < sizeof small ? small : pgwi_alloc(c->a, f->len + 1);
+    if (body == NULL)
+        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    memcpy(body, f->body, f->len);
+    body[f->len] = '\0';
+    pgw_error n;
+    memset(&n, 0, sizeof n);
+    pgw_status rc = fill_fields(f, body, &n);
+    if (rc == PGW_OK) {
+        char line[1024];
+        snprintf(line, sizeof line, "%s:  %s", n.severity, n.message);
+        n.summary = line;
+        n.status = PGW_OK;
+        c->notice(c->notice_ud, &n);
+    }
+    if (body != small)
+        pgwi_free(c->a, body, f->len + 1);
+    return rc == PGW_OK ? PGW_OK
+                        : pgwi_conn_break(c, PGW_E_PROTOCOL, "NoticeResponse: malformed message");
+}
+
+const pgw_error *pgw_conn_error(const pgw_conn *c)
+{
+    return &c->err;
+}
+
+const char *pgw_conn_errmsg(const pgw_conn *c)
+{
+    if (c == NULL)
+        return "out of memory";
+    if (c->err.status == PGW_OK || c->err.summary == NULL)
+        return "";
+    return c->err.summary;
+}
+
+void pgw_conn_set_notice_handler(pgw_conn *c, pgw_notice_fn fn, void *ud)
+{
+    c->notice = fn;
+    c->notice_ud = ud;
+}
+
+/* ---- the byte pump -------------------------------------------------------- */
+
+/* Compact only when input arrives: views handed out by the last call stay
+ * valid until the caller feeds more input. */
+static void compact_input(pgw_conn *c)
+{
+    if (c->in_off > 0 && (c->in_off >= c->in.len / 2 || c->in_off > INPUT_COMPACT_THRESHOLD)) {
+        pgw_buf_consume(&c->in, c->in_off);
+        c->in_off = 0;
+    }
+}
+
+uint8_t *pgwi_conn_input_reserve(pgw_conn *c, size_t want, size_t *avail)
+{
+    if (c->state == PGW_CONN_BROKEN)
+        return NULL;
+    compact_input(c);
+    pgw_status rc = pgw_buf_reserve(&c->in, want);
+    if (rc != PGW_OK) {
+        /* Near the limit: any room at all is enough to make progress. */
+        if (rc == PGW_E_TOO_LARGE && c->in.cap > c->in.len) {
+            c->in.error = PGW_OK;
+            *avail = c->in.cap - c->in.len;
+            return c->in.data + c->in.len;
+        }
+        pgwi_conn_break(c, rc, rc == PGW_E_TOO_LARGE ? "input buffer limit exceeded"
+                                                     : "out of memory");
+        return NULL;
+    }
+    *avail = c->in.cap - c->in.len;
+    return c->in.data + c->in.len;
+}
+
+void pgwi_conn_input_commit(pgw_conn *c, size_t n)
+{
+    c->in.len += n;
+}
+
+pgw_status pgw_conn_input(pgw_conn *c, const uint8_t *p, size_t n)
+{
+    if (c->state == PGW_CONN_BROKEN)
+        return c->err.status;
+    compact_input(c);
+    if (n == 0)
+        return PGW_OK;
+    pgw_status rc = pgw_buf_append(&c->in, p, n);
+    if (rc == PGW_E_TOO_LARGE)
+        return pgwi_conn_break(c, rc, "input buffer limit exceeded");
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, rc, "out of memory");
+    return PGW_OK;
+}
+
+void pgw_conn_input_eof(pgw_conn *c)
+{
+    c->eof = true;
+}
+
+size_t pgw_conn_output(pgw_conn *c, const uint8_t **p)
+{
+    *p = c->out.data;
+    return c->out.len;
+}
+
+void pgw_conn_output_done(pgw_conn *c, size_t n)
+{
+    if (n > c->out.len)
+        n = c->out.len;
+    /* Wipe what leaves the buffer: it may be a password message. */
+    if (c->out.data != NULL)
+        pgwi_wipe(c->out.data, n);
+    pgw_buf_consume(&c->out, n);
+    if (c->out.len == 0 && c->terminating && c->state != PGW_CONN_BROKEN)
+        c->state = PGW_CONN_CLOSED;
+}
+
+pgw_status pgwi_conn_want(const pgw_conn *c)
+{
+    return c->out.len > 0 ? PGW_WANT_WRITE : PGW_WANT_READ;
+}
+
+static const char *tag_name(uint8_t tag)
+{
+    switch (tag) {
+    case 'R': return "Authentication";
+    case 'K': return "BackendKeyData";
+    case '2': return "BindComplete";
+    case '3': return "CloseComplete";
+    case 'C': return "CommandComplete";
+    case 'd': return "CopyData";
+    case 'c': return "CopyDone";
+    case 'G': return "CopyInResponse";
+    case 'H': return "CopyOutResponse";
+    case 'W': return "CopyBothResponse";
+    case 'D': return "DataRow";
+    case 'I': return "EmptyQueryResponse";
+    case 'E': return "ErrorResponse";
+    case 'V': return "FunctionCallResponse";
+    case 'v': return "NegotiateProtocolVersion";
+    case 'n': return "NoData";
+    case 'N': return "NoticeResponse";
+    case 'A': return "NotificationResponse";
+    case 't': return "ParameterDescription";
+    case 'S': return "ParameterStatus";
+    case '1': return "ParseComplete";
+    case 's': return "PortalSuspended";
+    case 'Z': return "ReadyForQuery";
+    case 'T': return "RowDescription";
+    default: return NULL;
+    }
+}
+
+pgw_status pgwi_conn_peek(pgw_conn *c, pgw_frame *f, size_t *used)
+{
+    if (c->state == PGW_CONN_BROKEN)
+        return c->err.status;
+    pgw_status rc = pgw_frame_next(c->in.data + c->in_off, c->in.len - c->in_off, &c->limits, f,
+                                   used, NULL);
+    if (rc == PGW_OK)
+        return rc;
+    if (rc == PGW_WANT_READ) {
+        if (!c->eof)
+            return rc;
+        if (c->in.len > c->in_off)
+            return pgwi_conn_break(c, PGW_E_CLOSED,
+                                   "server closed the connection in the middle of a message");
+        return pgwi_conn_break(c, PGW_E_CLOSED,
+                               "server closed the connection unexpectedly\n"
+                               "\tThis probably means the server terminated abnormally\n"
+                               "\tbefore or while processing the request.");
+    }
+    uint8_t tag = c->in.data[c->in_off];
+    const char *name = tag_name(tag);
+    if (rc == PGW_E_TOO_LARGE) {
+        if (name != NULL)
+            return pgwi_conn_break(c, rc, "%s: message length exceeds the limit", name);
+        return pgwi_conn_break(c, rc, "message of type 0x%02x: length exceeds the limit", tag);
+    }
+    return pgwi_conn_break(c, PGW_E_PROTOCOL, "invalid message length (lost synchronization with server)");
+}
+
+static pgw_status set_param(pgw_conn *c, const char *name, const char *value)
+{
+    size_t nl = strlen(name), vl = strlen(value);
+    for (size_t i = 0; i < c->nparams; i++) {
+        if (c->params[i].name_len == nl && memcmp(c->params[i].name, name, nl) == 0) {
+            char *v = pgwi_strndup(c->a, value, vl);
+            if (v == NULL)
+                return PGW_E_NOMEM;
+            pgwi_free(c->a, c->params[i].value, c->params[i].value_len + 1);
+            c->params[i].value = v;
+            c->params[i].value_len = vl;
+            return PGW_OK;
+        }
+    }
+    /* The server reports a few dozen parameters; a flood is hostile. */
+    if (c->nparams >= 1024)
+        return PGW_E_TOO_LARGE;
+    pgwi_param *np = pgwi_realloc(c->a, c->params, c->nparams * sizeof *np,
+                                  (c->nparams + 1) * sizeof *np);
+    if (np == NULL)
+        return PGW_E_NOMEM;
+    c->params = np;
+    pgwi_param *p = &np[c->nparams];
+    p->name = pgwi_strndup(c->a, name, nl);
+    p->value = pgwi_strndup(c->a, value, vl);
+    if (p->name == NULL || p->value == NULL) {
+        pgwi_free(c->a, p->name, nl + 1);
+        pgwi_free(c->a, p->value, vl + 1);
+        return PGW_E_NOMEM;
+    }
+    p->name_len = nl;
+    p->value_len = vl;
+    c->nparams++;
+    return PGW_OK;
+}
+
+pgw_status pgwi_conn_async(pgw_conn *c, const pgw_frame *f)
+{
+    switch (f->tag) {
+    case PGW_BE_NOTICE_RESPONSE:
+        return pgwi_conn_notice(c, f);
+    case PGW_BE_PARAMETER_STATUS: {
+        const char *name, *value;
+        if (pgw_parse_parameter_status(f, &name, &value) != PGW_OK)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "ParameterStatus: malformed message");
+        /* pgwire decodes text as UTF-8 (and ASCII-compatible encodings);
+         * an encoding switch the client did not ask for would make every
+         * later string ambiguous, so refuse the session. */
+        const char *asked = c->opt[PGWI_OPT_CLIENT_ENCODING];
+        if (strcmp(name, "client_encoding") == 0 && strcmp(value, "UTF8") != 0 &&
+            strcmp(value, "SQL_ASCII") != 0 && (asked == NULL || strcasecmp(asked, value) != 0))
+            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                                   "server switched client_encoding to \"%s\", which this client "
+                                   "does not support",
+                                   value);
+        pgw_status rc = set_param(c, name, value);
+        if (rc == PGW_E_TOO_LARGE)
+            return pgwi_conn_break(c, rc, "ParameterStatus: too many parameters");
+        if (rc != PGW_OK)
+            return pgwi_conn_break(c, rc, "out of memory");
+        return PGW_OK;
+    }
+    case PGW_BE_NOTIFICATION_RESPONSE: {
+        /* LISTEN/NOTIFY delivery comes with the session API; validate and
+         * drop until then. */
+        int32_t pid;
+        const char *ch, *payload;
+        if (pgw_parse_notification_response(f, &pid, &ch, &payload) != PGW_OK)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "NotificationResponse: malformed message");
+        return PGW_OK;
+    }
+    default:
+        return PGW_END;
+    }
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+pgw_conn_state pgw_conn_get_state(const pgw_conn *c)
+{
+    return c->state;
+}
+
+pgw_tx_status pgw_conn_tx_status(const pgw_conn *c)
+{
+    if (c->state == PGW_CONN_BROKEN || c->state == PGW_CONN_CLOSED)
+        return PGW_TX_UNKNOWN;
+    if (c->state == PGW_CONN_BUSY)
+        return PGW_TX_ACTIVE;
+    switch (c->tx) {
+    case 'I': return PGW_TX_IDLE;
+    case 'T': return PGW_TX_IN_BLOCK;
+    case 'E': return PGW_TX_IN_ERROR;
+    default: return PGW_TX_UNKNOWN;
+    }
+}
+
+const char *pgw_conn_parameter(const pgw_conn *c, const char *name)
+{
+    for (size_t i = 0; i < c->nparams; i++)
+        if (strcmp(c->params[i].name, name) == 0)
+            return c->params[i].value;
+    return NULL;
+}
+
+const char *pgw_conn_option(const pgw_conn *c, const char *keyword)
+{
+    int k = pgwi_opt_lookup(keyword, strlen(keyword));
+    if (k < 0 || k == PGWI_OPT_PASSWORD || k == PGWI_OPT_SSLPASSWORD)
+        return NULL;
+    return c->opt[k];
+}
+
+int32_t pgw_conn_backend_pid(const pgw_conn *c)
+{
+    return c->backend_pid;
+}
+
+size_t pgw_conn_cancel_key(const pgw_conn *c, const uint8_t **key)
+{
+    *key = c->cancel_key_len > 0 ? c->cancel_key : NULL;
+    return c->cancel_key_len;
+}
+
+pgw_status pgw_conn_terminate(pgw_conn *c)
+{
+    if (c->state == PGW_CONN_BROKEN || c->state == PGW_CONN_CLOSED || c->terminating)
+        return PGW_OK;
+    pgwi_cursor_detach(c);
+    if (pgw_build_terminate(&c->out) != PGW_OK)
+        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    c->terminating = true;
+    return PGW_OK;
+}
+
+pgw_status pgw_conn_step(pgw_conn *c)
+{
+    switch (c->state) {
+    case PGW_CONN_BROKEN:
+        return c->err.status;
+    case PGW_CONN_CLOSED:
+        return PGW_E_CLOSED;
+    case PGW_CONN_NEW:
+        return PGW_E_STATE;
+    case PGW_CONN_STARTUP:
+        return pgwi_startup_step(c);
+    case PGW_CONN_BUSY:
+        if (c->active != NULL)
+            return PGW_E_STATE;
+        return pgwi_conn_drain(c);
+    case PGW_CONN_IDLE:
+        return pgwi_conn_drain(c);
+    }
+    return PGW_E_STATE;
+}

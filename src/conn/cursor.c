@@ -1,0 +1,599 @@
+/* The simple-query state machine and the streaming cursor.
+ *
+ * One Query can yield several results (one per statement); each is a
+ * RowDescription + DataRows + CommandComplete, a CommandComplete alone, an
+ * EmptyQueryResponse, or an ErrorResponse that ends the string. Rows are
+ * handed out as views into the input buffer and never copied. */
+#include <stdio.h>
+
+#include "conn/cursor_int.h"
+
+static void reset_result(pgw_cursor *cur)
+{
+    pgw_conn *c = cur->c;
+    pgwi_free(c->a, cur->desc_body, cur->desc_len);
+    pgwi_free(c->a, cur->cols, (size_t)cur->ncols * sizeof *cur->cols);
+    pgwi_free(c->a, cur->vals, (size_t)cur->ncols * sizeof *cur->vals);
+    pgwi_free(c->a, cur->tag, cur->tag_len + 1);
+    cur->desc_body = NULL;
+    cur->desc_len = 0;
+    cur->cols = NULL;
+    cur->vals = NULL;
+    cur->ncols = 0;
+    cur->has_rows = false;
+    cur->row_valid = false;
+    cur->row_number = 0;
+    cur->tag = NULL;
+    cur->tag_len = 0;
+    cur->in_copy_out = false;
+}
+
+pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out)
+{
+    if (out == NULL || sql == NULL)
+        return PGW_E_INVALID;
+    *out = NULL;
+    switch (c->state) {
+    case PGW_CONN_BROKEN:
+        return c->err.status;
+    case PGW_CONN_CLOSED:
+        return pgwi_conn_fail(c, PGW_E_CLOSED, "connection is closed");
+    case PGW_CONN_NEW:
+    case PGW_CONN_STARTUP:
+        return pgwi_conn_fail(c, PGW_E_STATE, "connection is not ready for queries");
+    case PGW_CONN_IDLE:
+    case PGW_CONN_BUSY:
+        break;
+    }
+    if (c->active != NULL)
+        return pgwi_conn_fail(c, PGW_E_STATE, "another command is already in progress");
+    pgwi_conn_clear_error(c);
+    pgw_cursor *cur = pgwi_alloc(c->a, sizeof *cur);
+    if (cur == NULL)
+        return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
+    memset(cur, 0, sizeof *cur);
+    cur->c = c;
+    pgw_status rc = pgw_build_query(&c->out, sql, strlen(sql));
+    if (rc != PGW_OK) {
+        pgwi_free(c->a, cur, sizeof *cur);
+        if (rc == PGW_E_INVALID || rc == PGW_E_TOO_LARGE)
+            return pgwi_conn_fail(c, rc, "query text %s", rc == PGW_E_INVALID
+                                                            ? "contains a NUL byte"
+                                                            : "is too long for one message");
+        /* The output buffer's sticky failure means the stream is unusable. */
+        return pgwi_conn_break(c, rc, "out of memory");
+    }
+    cur->state = PGWI_CUR_BEFORE;
+    cur->attached = true;
+    c->active = cur;
+    c->state = PGW_CONN_BUSY;
+    *out = cur;
+    return PGW_OK;
+}
+
+void pgwi_cursor_detach(pgw_conn *c)
+{
+    pgw_cursor *cur = c->active;
+    if (cur == NULL)
+        return;
+    if (cur->state != PGWI_CUR_DONE)
+        c->abandoned++;
+    cur->attached = false;
+    c->active = NULL;
+}
+
+/* Frames owed to freed cursors, and asynchronous messages while idle. */
+pgw_status pgwi_conn_drain(pgw_conn *c)
+{
+    for (;;) {
+        if (c->abandoned == 0 && c->active == NULL && c->state == PGW_CONN_BUSY)
+            c->state = PGW_CONN_IDLE;
+        pgw_frame f;
+        size_t used;
+        pgw_status rc = pgwi_conn_peek(c, &f, &used);
+        if (rc == PGW_WANT_READ) {
+            if (c->abandoned == 0)
+                return c->out.len > 0 ? PGW_WANT_WRITE : PGW_OK;
+            return pgwi_conn_want(c);
+        }
+        if (rc != PGW_OK)
+            return rc;
+        if (c->abandoned == 0) {
+            /* Idle: only asynchronous messages may arrive. A FATAL error
+             * (e.g. the backend was terminated) precedes the server closing
+             * the connection. */
+            if (f.tag == PGW_BE_ERROR_RESPONSE) {
+                pgwi_conn_consume(c, used);
+                rc = pgwi_conn_server_error(c, &f, PGW_E_CLOSED);
+                c->state = PGW_CONN_BROKEN;
+                c->tx = 0;
+                return rc;
+            }
+            if (c->active != NULL)
+                return PGW_OK; /* the frame belongs to the active cursor */
+            rc = pgwi_conn_async(c, &f);
+            if (rc == PGW_END)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "unexpected message type 0x%02x while idle", f.tag);
+            pgwi_conn_consume(c, used);
+            if (rc != PGW_OK)
+                return rc;
+            continue;
+        }
+        pgwi_conn_consume(c, used);
+        switch (f.tag) {
+        case PGW_BE_READY_FOR_QUERY: {
+            char st;
+            if (pgw_parse_ready_for_query(&f, &st) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "ReadyForQuery: malformed message");
+            c->tx = st;
+            c->abandoned--;
+            break;
+        }
+        case PGW_BE_COPY_IN_RESPONSE:
+            if (pgw_build_copy_fail(&c->out, "query abandoned by the client") != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+            break;
+        case PGW_BE_ERROR_RESPONSE:
+            /* The abandoned query failed; nobody is listening for it, but a
+             * FATAL one means the server is going away. */
+            {
+                pgw_field_iter it;
+                pgw_field fld;
+                rc = pgw_fields_begin(&f, &it);
+                while (rc == PGW_OK) {
+                    rc = pgw_fields_next(&it, &fld);
+                    if (rc == PGW_OK && fld.code == 'V' &&
+                        (strcmp(fld.value, "FATAL") == 0 || strcmp(fld.value, "PANIC") == 0)) {
+                        rc = pgwi_conn_server_error(c, &f, PGW_E_CLOSED);
+                        c->state = PGW_CONN_BROKEN;
+                        c->tx = 0;
+                        return rc;
+                    }
+                }
+                if (rc != PGW_END)
+                    return pgwi_conn_break(c, PGW_E_PROTOCOL, "ErrorResponse: malformed message");
+            }
+            break;
+        case PGW_BE_ROW_DESCRIPTION:
+        case PGW_BE_DATA_ROW:
+        case PGW_BE_COMMAND_COMPLETE:
+        case PGW_BE_EMPTY_QUERY_RESPONSE:
+        case PGW_BE_COPY_OUT_RESPONSE:
+        case PGW_BE_COPY_DATA:
+        case PGW_BE_COPY_DONE:
+            break;
+        default:
+            rc = pgwi_conn_async(c, &f);
+            if (rc == PGW_END)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected message type 0x%02x", f.tag);
+            if (rc != PGW_OK)
+                return rc;
+        }
+    }
+}
+
+static pgw_status take_description(pgw_cursor *cur, const pgw_frame *f)
+{
+    pgw_conn *c = cur->c;
+    uint16_t n;
+    if (pgw_parse_row_description(f, NULL, 0, &n) != PGW_OK)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL, "RowDescription: malformed message");
+    reset_result(cur);
+    cur->desc_body = pgwi_alloc(c->a, f->len);
+    cur->cols = pgwi_alloc_array(c->a, n, sizeof *cur->cols);
+    cur->vals = pgwi_alloc_array(c->a, n, sizeof *cur->vals);
+    if (cur->desc_body == NULL || cur->cols == NULL || cur->vals == NULL) {
+        pgwi_free(c->a, cur->desc_body, f->len);
+        pgwi_free(c->a, cur->cols, (size_t)n * sizeof *cur->cols);
+        pgwi_free(c->a, cur->vals, (size_t)n * sizeof *cur->vals);
+        cur->desc_body = NULL;
+        cur->cols = NULL;
+        cur->vals = NULL;
+        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    }
+    cur->desc_len = f->len;
+    memcpy(cur->desc_body, f->body, f->len);
+    pgw_frame copy = {f->tag, cur->desc_body, f->len};
+    uint16_t n2;
+    if (pgw_parse_row_description(&copy, cur->cols, n, &n2) != PGW_OK || n2 != n)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL, "RowDescription: malformed message");
+    cur->ncols = n;
+    cur->has_rows = true;
+    return PGW_OK;
+}
+
+static pgw_status take_tag(pgw_cursor *cur, const char *tag, size_t len)
+{
+    pgw_conn *c = cur->c;
+    pgwi_free(c->a, cur->tag, cur->tag_len + 1);
+    cur->tag = pgwi_strndup(c->a, tag, len);
+    cur->tag_len = len;
+    if (cur->tag == NULL)
+        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    return PGW_OK;
+}
+
+/* ReadyForQuery ends the cursor's query: the connection is idle again. */
+static pgw_status finish_query(pgw_cursor *cur, const pgw_frame *f)
+{
+    pgw_conn *c = cur->c;
+    char st;
+    if (pgw_parse_ready_for_query(f, &st) != PGW_OK)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL, "ReadyForQuery: malformed message");
+    c->tx = st;
+    cur->state = PGWI_CUR_DONE;
+    cur->row_valid = false;
+    cur->attached = false;
+    c->active = NULL;
+    c->state = PGW_CONN_IDLE;
+    return PGW_END;
+}
+
+/* The error ends the statement string. FATAL/PANIC also end the session:
+ * report the connection as closed, keeping the server's fields. */
+static pgw_status take_error(pgw_cursor *cur, const pgw_frame *f)
+{
+    pgw_conn *c = cur->c;
+    pgw_status rc = pgwi_conn_server_error(c, f, PGW_E_SERVER);
+    if (rc != PGW_E_SERVER)
+        return rc;
+    cur->row_valid = false;
+    const char *sev = c->err.severity_nonlocalized ? c->err.severity_nonlocalized : c->err.severity;
+    if (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0) {
+        c->err.status = PGW_E_CLOSED;
+        c->state = PGW_CONN_BROKEN;
+        c->tx = 0;
+        cur->state = PGWI_CUR_DONE;
+        cur->attached = false;
+        c->active = NULL;
+        return PGW_E_CLOSED;
+    }
+    cur->state = PGWI_CUR_FAILED;
+    return PGW_E_SERVER;
+}
+
+/* Read frames until the cursor reaches a point the caller asked for.
+ * want_row: stop at a row (PGW_OK) or the end of the result (PGW_END);
+ * otherwise stop when positioned on the next result (PGW_OK) or at the end
+ * of the query (PGW_END). */
+static pgw_status advance(pgw_cursor *cur, bool want_row)
+{
+    pgw_conn *c = cur->c;
+    if (!cur->attached) {
+        if (c->state == PGW_CONN_BROKEN && cur->state != PGWI_CUR_DONE)
+            return c->err.status;
+        return PGW_END;
+    }
+    cur->row_valid = false;
+    for (;;) {
+        switch (cur->state) {
+        case PGWI_CUR_BEFORE:
+            cur->state = PGWI_CUR_HEADER;
+            continue;
+        case PGWI_CUR_RESULT_DONE:
+            if (want_row)
+                return PGW_END;
+            reset_result(cur);
+            cur->state = PGWI_CUR_HEADER;
+            continue;
+        case PGWI_CUR_ROWS:
+            if (!want_row)
+                cur->state = PGWI_CUR_SKIP;
+            break;
+        case PGWI_CUR_DONE:
+            return PGW_END;
+        default:
+            break;
+        }
+        if (c->abandoned > 0) {
+            pgw_status rc = pgwi_conn_drain(c);
+            if (rc < 0 || c->abandoned > 0)
+                return rc < 0 ? rc : pgwi_conn_want(c);
+        }
+        pgw_frame f;
+        size_t used;
+        pgw_status rc = pgwi_conn_peek(c, &f, &used);
+        if (rc == PGW_WANT_READ)
+            return pgwi_conn_want(c);
+        if (rc != PGW_OK)
+            return rc;
+        pgwi_conn_consume(c, used);
+
+        if (cur->in_copy_out && (f.tag == PGW_BE_COPY_DATA || f.tag == PGW_BE_COPY_DONE)) {
+            if (f.tag == PGW_BE_COPY_DONE)
+                cur->in_copy_out = false;
+            continue;
+        }
+        switch (f.tag) {
+        case PGW_BE_ROW_DESCRIPTION:
+            if (cur->state != PGWI_CUR_HEADER)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected RowDescription");
+            rc = take_description(cur, &f);
+            if (rc != PGW_OK)
+                return rc;
+            cur->state = PGWI_CUR_ROWS;
+            if (!want_row)
+                return PGW_OK;
+            continue;
+        case PGW_BE_DATA_ROW: {
+            if (cur->state != PGWI_CUR_ROWS && cur->state != PGWI_CUR_SKIP)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "DataRow received without a RowDescription");
+            uint16_t n;
+            rc = pgw_parse_data_row(&f, cur->vals, cur->ncols, &n);
+            if (rc == PGW_OK && n != cur->ncols)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "DataRow: %u fields where RowDescription has %u",
+                                       (unsigned)n, (unsigned)cur->ncols);
+            if (rc == PGW_E_TOO_LARGE)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "DataRow: more fields than RowDescription has (%u)",
+                                       (unsigned)cur->ncols);
+            if (rc != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "DataRow: malformed message");
+            cur->row_number++;
+            if (cur->state == PGWI_CUR_SKIP)
+                continue;
+            cur->row_valid = true;
+            return PGW_OK;
+        }
+        case PGW_BE_COMMAND_COMPLETE: {
+            if (cur->state != PGWI_CUR_HEADER && cur->state != PGWI_CUR_ROWS &&
+                cur->state != PGWI_CUR_SKIP)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected CommandComplete");
+            const char *tag;
+            size_t tlen;
+            if (pgw_parse_command_complete(&f, &tag, &tlen) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "CommandComplete: malformed message");
+            bool was_header = cur->state == PGWI_CUR_HEADER;
+            rc = take_tag(cur, tag, tlen);
+            if (rc != PGW_OK)
+                return rc;
+            if (cur->state == PGWI_CUR_SKIP) {
+                reset_result(cur);
+                cur->state = PGWI_CUR_HEADER;
+                continue;
+            }
+            cur->state = PGWI_CUR_RESULT_DONE;
+            if (want_row)
+                return PGW_END;
+            if (was_header)
+                return PGW_OK; /* positioned on a result without rows */
+            continue;
+        }
+        case PGW_BE_EMPTY_QUERY_RESPONSE:
+            if (cur->state != PGWI_CUR_HEADER || pgw_parse_empty(&f) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected EmptyQueryResponse");
+            rc = take_tag(cur, "", 0);
+            if (rc != PGW_OK)
+                return rc;
+            cur->state = PGWI_CUR_RESULT_DONE;
+            return want_row ? PGW_END : PGW_OK;
+        case PGW_BE_ERROR_RESPONSE:
+            if (cur->state == PGWI_CUR_FAILED)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected second ErrorResponse");
+            return take_error(cur, &f);
+        case PGW_BE_READY_FOR_QUERY:
+            if (cur->state == PGWI_CUR_ROWS || cur->state == PGWI_CUR_SKIP)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "ReadyForQuery received in the middle of a result");
+            return finish_query(cur, &f);
+        case PGW_BE_COPY_IN_RESPONSE: {
+            /* COPY FROM STDIN through a plain query: the COPY API comes
+             * with the session work. Fail the COPY so the server reports an
+             * error and the connection stays usable. */
+            int8_t fmt;
+            uint16_t n;
+            const uint8_t *fmts;
+            if (cur->state != PGWI_CUR_HEADER ||
+                pgw_parse_copy_response(&f, &fmt, &n, &fmts) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected CopyInResponse");
+            if (pgw_build_copy_fail(&c->out, "COPY FROM STDIN is not supported by a plain query")
+                != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+            continue;
+        }
+        case PGW_BE_COPY_OUT_RESPONSE: {
+            int8_t fmt;
+            uint16_t n;
+            const uint8_t *fmts;
+            if (cur->state != PGWI_CUR_HEADER ||
+                pgw_parse_copy_response(&f, &fmt, &n, &fmts) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected CopyOutResponse");
+            cur->in_copy_out = true; /* data discarded; the tag reports the count */
+            continue;
+        }
+        default:
+            rc = pgwi_conn_async(c, &f);
+            if (rc == PGW_END)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "unexpected message type 0x%02x in a query response",
+                                       f.tag);
+            if (rc != PGW_OK)
+                return rc;
+            continue;
+        }
+    }
+}
+
+pgw_status pgw_cursor_recv(pgw_cursor *cur)
+{
+    if (cur->state == PGWI_CUR_FAILED)
+        return PGW_END;
+    return advance(cur, true);
+}
+
+pgw_status pgw_cursor_recv_result(pgw_cursor *cur)
+{
+    return advance(cur, false);
+}
+
+void pgw_cursor_free(pgw_cursor *cur)
+{
+    if (cur == NULL)
+        return;
+    pgw_conn *c = cur->c;
+    if (cur->attached && c->active == cur)
+        pgwi_cursor_detach(c);
+    if (cur->collecting != NULL)
+        pgw_result_free(cur->collecting);
+    reset_result(cur);
+    pgwi_free(c->a, cur, sizeof *cur);
+}
+
+pgw_conn *pgw_cursor_conn(const pgw_cursor *cur)
+{
+    return cur->c;
+}
+
+pgw_status pgw_cursor_collect(pgw_cursor *cur, pgw_result **out)
+{
+    *out = NULL;
+    pgw_status rc;
+    if (cur->state == PGWI_CUR_BEFORE || cur->state == PGWI_CUR_HEADER) {
+        rc = advance(cur, false);
+        if (rc == PGW_END)
+            return PGW_END;
+        if (rc != PGW_OK)
+            return rc;
+    }
+    if (cur->collecting == NULL) {
+        rc = pgwi_result_new(cur->c, cur, &cur->collecting);
+        if (rc != PGW_OK)
+            return pgwi_conn_fail(cur->c, rc, "out of memory");
+    }
+    for (;;) {
+        rc = pgw_cursor_recv(cur);
+        if (rc == PGW_OK) {
+            rc = pgwi_result_add_row(cur->collecting, cur->vals, cur->ncols);
+            if (rc != PGW_OK) {
+                pgw_result_free(cur->collecting);
+                cur->collecting = NULL;
+                return pgwi_conn_fail(cur->c, rc, "out of memory");
+            }
+            continue;
+        }
+        if (rc == PGW_END && cur->tag != NULL) {
+            rc = pgwi_result_set_tag(cur->collecting, cur->tag, cur->tag_len);
+            if (rc != PGW_OK) {
+                pgw_result_free(cur->collecting);
+                cur->collecting = NULL;
+                return pgwi_conn_fail(cur->c, rc, "out of memory");
+            }
+            *out = cur->collecting;
+            cur->collecting = NULL;
+            return PGW_OK;
+        }
+        if (rc == PGW_WANT_READ || rc == PGW_WANT_WRITE)
+            return rc;
+        pgw_result_free(cur->collecting);
+        cur->collecting = NULL;
+        return rc == PGW_END ? cur->c->err.status : rc;
+    }
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+uint16_t pgw_cursor_ncols(const pgw_cursor *cur)
+{
+    return cur->ncols;
+}
+
+bool pgw_cursor_has_rows(const pgw_cursor *cur)
+{
+    return cur->has_rows;
+}
+
+const char *pgw_cursor_column_name(const pgw_cursor *cur, uint16_t col)
+{
+    return col < cur->ncols ? cur->cols[col].name : NULL;
+}
+
+uint32_t pgw_cursor_column_type(const pgw_cursor *cur, uint16_t col)
+{
+    return col < cur->ncols ? cur->cols[col].type_oid : 0;
+}
+
+int pgw_cursor_column_format(const pgw_cursor *cur, uint16_t col)
+{
+    return col < cur->ncols ? cur->cols[col].format : -1;
+}
+
+int pgw_cursor_column_index(const pgw_cursor *cur, const char *name)
+{
+    for (uint16_t i = 0; i < cur->ncols; i++)
+        if (strcmp(cur->cols[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *pgw_cursor_command_tag(const pgw_cursor *cur)
+{
+    return cur->tag;
+}
+
+pgw_status pgw_cursor_rows_affected(const pgw_cursor *cur, uint64_t *rows)
+{
+    if (cur->tag == NULL)
+        return PGW_E_STATE;
+    return pgw_command_tag_rows(cur->tag, cur->tag_len, rows);
+}
+
+uint64_t pgw_cursor_row_number(const pgw_cursor *cur)
+{
+    return cur->row_number;
+}
+
+static pgw_status field(const pgw_cursor *cur, uint16_t col, const pgw_value **v)
+{
+    if (!cur->row_valid)
+        return PGW_E_STATE;
+    if (col >= cur->ncols)
+        return PGW_E_INVALID;
+    *v = &cur->vals[col];
+    return PGW_OK;
+}
+
+pgw_status pgw_cursor_value(const pgw_cursor *cur, uint16_t col, pgw_value *out)
+{
+    const pgw_value *v;
+    pgw_status rc = field(cur, col, &v);
+    if (rc == PGW_OK)
+        *out = *v;
+    return rc;
+}
+
+bool pgw_cursor_is_null(const pgw_cursor *cur, uint16_t col)
+{
+    const pgw_value *v;
+    return field(cur, col, &v) == PGW_OK && v->len < 0;
+}
+
+pgw_status pgw_cursor_text(const pgw_cursor *cur, uint16_t col, const char **p, size_t *len)
+{
+    const pgw_value *v;
+    pgw_status rc = field(cur, col, &v);
+    if (rc != PGW_OK)
+        return rc;
+    if (v->len < 0)
+        return PGW_E_NULL;
+    *p = (const char *)v->ptr;
+    *len = (size_t)v->len;
+    return PGW_OK;
+}
+
+#define CURSOR_CONVERSION(fn, ctype, conv)                                                      \
+    pgw_status fn(const pgw_cursor *cur, uint16_t col, ctype *out)                             \
+    {                                                                                          \
+        const pgw_value *v;                                                                    \
+        pgw_status rc = field(cur, col, &v);                                                   \
+        if (rc != PGW_OK)                                                                      \
+            return rc;                                                                         \
+        return conv(v, cur->cols[col].format, cur->cols[col].type_oid, out);                   \
+    }
+
+CURSOR_CONVERSION(pgw_cursor_int32, int32_t, pgwi_value_int32)
+CURSOR_CONVERSION(pgw_cursor_int64, int64_t, pgwi_value_int64)
+CURSOR_CONVERSION(pgw_cursor_double, double, pgwi_value_double)
+CURSOR_CONVERSION(pgw_cursor_bool, bool, pgwi_value_bool)

@@ -1,0 +1,66 @@
+/* The cursor and the materialised result, shared by cursor.c and result.c. */
+#ifndef PGWIRE_CONN_CURSOR_INT_H
+#define PGWIRE_CONN_CURSOR_INT_H
+
+#include "conn/conn_int.h"
+
+enum pgwi_cur_state {
+    PGWI_CUR_BEFORE,      /* no result read yet */
+    PGWI_CUR_HEADER,      /* looking for the next result's first message */
+    PGWI_CUR_ROWS,        /* inside a result with rows */
+    PGWI_CUR_SKIP,        /* skipping the rest of a result's rows */
+    PGWI_CUR_RESULT_DONE, /* current result complete (tag known) */
+    PGWI_CUR_FAILED,      /* ErrorResponse seen; waiting for ReadyForQuery */
+    PGWI_CUR_DONE         /* ReadyForQuery seen */
+};
+
+struct pgw_cursor {
+    pgw_conn *c;
+    enum pgwi_cur_state state;
+    bool attached; /* c->active == this */
+    bool in_copy_out;
+
+    /* Current result's description: names point into desc_body. */
+    uint8_t *desc_body;
+    size_t desc_len;
+    pgw_column_desc *cols;
+    uint16_t ncols;
+    bool has_rows;
+
+    /* Current row: views into the connection's input buffer. */
+    pgw_value *vals;
+    bool row_valid;
+    uint64_t row_number;
+
+    char *tag; /* owned copy of the command tag, NULL until complete */
+    size_t tag_len;
+
+    pgw_result *collecting; /* partial result kept across WANT_READ */
+};
+
+typedef struct pgwi_res_field {
+    size_t off;  /* into data */
+    int32_t len; /* -1 = NULL */
+} pgwi_res_field;
+
+struct pgw_result {
+    const pgw_allocator *a;
+    pgw_allocator alloc_copy;
+    uint16_t ncols;
+    pgw_column_desc *cols; /* names point into names */
+    char *names;
+    size_t names_len;
+    pgwi_res_field *fields; /* nrows * ncols */
+    size_t nrows, rows_cap;
+    pgw_buf data; /* field bytes, each followed by a NUL */
+    char *tag;
+    size_t tag_len;
+};
+
+/* Start a result with the cursor's current columns. */
+pgw_status pgwi_result_new(pgw_conn *c, const pgw_cursor *cur, pgw_result **out);
+/* Append the cursor's current row. */
+pgw_status pgwi_result_add_row(pgw_result *r, const pgw_value *vals, uint16_t n);
+pgw_status pgwi_result_set_tag(pgw_result *r, const char *tag, size_t len);
+
+#endif

@@ -1,0 +1,305 @@
+/* Startup and authentication: StartupMessage, the authentication
+ * exchange (cleartext, MD5, SCRAM-SHA-256 through src/auth), then
+ * BackendKeyData and ParameterStatus up to the first ReadyForQuery. */
+#include <stdio.h>
+#include <strings.h>
+
+#include "conn/conn_int.h"
+
+pgw_status pgwi_startup_build(pgw_conn *c)
+{
+    const char *names[8], *values[8];
+    size_t n = 0;
+    const char *user = c->opt[PGWI_OPT_USER];
+    if (user == NULL || *user == '\0')
+        return pgwi_conn_break(c, PGW_E_INVALID, "no user name given");
+    names[n] = "user";
+    values[n++] = user;
+    if (c->opt[PGWI_OPT_DBNAME] != NULL && *c->opt[PGWI_OPT_DBNAME] != '\0') {
+        names[n] = "database";
+        values[n++] = c->opt[PGWI_OPT_DBNAME];
+    }
+    const char *app = c->opt[PGWI_OPT_APPLICATION_NAME];
+    if (app == NULL || *app == '\0')
+        app = c->opt[PGWI_OPT_FALLBACK_APPLICATION_NAME];
+    if (app != NULL && *app != '\0') {
+        names[n] = "application_name";
+        values[n++] = app;
+    }
+    const char *enc = c->opt[PGWI_OPT_CLIENT_ENCODING];
+    if (enc != NULL && *enc != '\0') {
+        /* libpq's "auto" derives the encoding from the locale; pgwire
+         * works in UTF-8, so "auto" means UTF8 here. */
+        names[n] = "client_encoding";
+        values[n++] = strcasecmp(enc, "auto") == 0 ? "UTF8" : enc;
+    }
+    if (c->opt[PGWI_OPT_OPTIONS] != NULL && *c->opt[PGWI_OPT_OPTIONS] != '\0') {
+        names[n] = "options";
+        values[n++] = c->opt[PGWI_OPT_OPTIONS];
+    }
+    pgw_status rc = pgw_build_startup(&c->out, names, values, n);
+    if (rc == PGW_E_INVALID)
+        return pgwi_conn_break(c, rc, "startup parameters must not be empty");
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, rc, "out of memory");
+    return PGW_OK;
+}
+
+pgw_status pgw_conn_start(pgw_conn *c)
+{
+    if (c->state == PGW_CONN_BROKEN)
+        return c->err.status;
+    if (c->state != PGW_CONN_NEW)
+        return PGW_E_STATE;
+    c->auth_method = -1;
+    pgw_status rc = pgwi_startup_build(c);
+    if (rc != PGW_OK)
+        return rc;
+    c->state = PGW_CONN_STARTUP;
+    c->su = PGWI_SU_AUTH;
+    return PGW_OK;
+}
+
+static const char *password_of(const pgw_conn *c)
+{
+    const char *pw = c->opt[PGWI_OPT_PASSWORD];
+    return pw != NULL && *pw != '\0' ? pw : NULL;
+}
+
+static pgw_status no_password(pgw_conn *c)
+{
+    /* libpq's text, so scripts matching on it keep working. */
+    return pgwi_conn_break(c, PGW_E_AUTH, "fe_sendauth: no password supplied");
+}
+
+static pgw_status auth_sasl(pgw_conn *c, const uint8_t *data, size_t len)
+{
+    size_t pos = 0;
+    const char *mech;
+    bool scram = false, plus_only = false;
+    pgw_status rc;
+    while ((rc = pgw_sasl_mechanisms_next(data, len, &pos, &mech)) == PGW_OK) {
+        if (strcmp(mech, "SCRAM-SHA-256") == 0)
+            scram = true;
+        else if (strcmp(mech, "SCRAM-SHA-256-PLUS") == 0)
+            plus_only = true;
+    }
+    if (rc != PGW_END)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL, "AuthenticationSASL: malformed mechanism list");
+    if (!scram) {
+        if (plus_only)
+            return pgwi_conn_break(c, PGW_E_AUTH,
+                                   "server offered SCRAM-SHA-256-PLUS authentication over a "
+                                   "non-SSL connection");
+        return pgwi_conn_break(c, PGW_E_AUTH,
+                               "none of the server's SASL authentication mechanisms are supported");
+    }
+    const char *pw = password_of(c);
+    if (pw == NULL)
+        return no_password(c);
+    pgw_scram_options so;
+    pgw_scram_options_init(&so);
+    so.max_iterations = c->scram_max_iterations;
+    /* Without TLS there is nothing to bind to: "n" (client does not
+     * support channel binding) is the honest gs2 flag. */
+    so.cbind = PGW_SCRAM_CBIND_NONE;
+    pgw_buf first;
+    pgw_buf_init(&first, c->a, 0);
+    rc = pgw_scram_begin(&c->scram, c->a, pw, strlen(pw), &so, &first);
+    if (rc == PGW_OK)
+        rc = pgw_build_sasl_initial_response(&c->out, "SCRAM-SHA-256", first.data, first.len);
+    if (first.data != NULL)
+        pgwi_wipe(first.data, first.cap);
+    pgw_buf_free(&first);
+    if (rc == PGW_E_NOMEM)
+        return pgwi_conn_break(c, rc, "out of memory");
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, PGW_E_AUTH, "could not start SCRAM authentication: %s",
+                               pgw_status_str(rc));
+    c->su = PGWI_SU_SASL;
+    return PGW_OK;
+}
+
+static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
+{
+    int32_t code;
+    const uint8_t *data;
+    size_t len;
+    if (pgw_parse_authentication(f, &code, &data, &len) != PGW_OK)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL, "Authentication: malformed message");
+    pgw_status rc;
+    switch (code) {
+    case PGW_AUTH_OK:
+        /* A server (or a man in the middle) must not skip the end of a
+         * SCRAM exchange: only a verified server signature proves it knew
+         * the password. */
+        if (c->su == PGWI_SU_SASL)
+            return pgwi_conn_break(c, PGW_E_AUTH,
+                                   "server sent AuthenticationOk before completing the SASL "
+                                   "exchange");
+        if (c->su == PGWI_SU_AFTER_AUTH)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected second AuthenticationOk");
+        if (c->su == PGWI_SU_AUTH)
+            c->auth_method = PGW_AUTH_OK;
+        c->su = PGWI_SU_AFTER_AUTH;
+        pgw_scram_free(c->scram);
+        c->scram = NULL;
+        return PGW_OK;
+    case PGW_AUTH_CLEARTEXT_PASSWORD: {
+        if (c->su != PGWI_SU_AUTH)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected authentication request");
+        const char *pw = password_of(c);
+        if (pw == NULL)
+            return no_password(c);
+        rc = pgw_build_password(&c->out, pw, strlen(pw));
+        if (rc != PGW_OK)
+            return pgwi_conn_break(c, rc, "could not send password: %s", pgw_status_str(rc));
+        c->auth_method = code;
+        return PGW_OK;
+    }
+    case PGW_AUTH_MD5_PASSWORD: {
+        if (c->su != PGWI_SU_AUTH)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected authentication request");
+        const char *pw = password_of(c);
+        if (pw == NULL)
+            return no_password(c);
+        const char *user = c->opt[PGWI_OPT_USER];
+        char hash[36];
+        rc = pgw_md5_password(user, strlen(user), pw, strlen(pw), data, hash);
+        if (rc == PGW_OK)
+            rc = pgw_build_password(&c->out, hash, strlen(hash));
+        pgwi_wipe(hash, sizeof hash);
+        if (rc != PGW_OK)
+            return pgwi_conn_break(c, rc, "could not send MD5 password: %s", pgw_status_str(rc));
+        c->auth_method = code;
+        return PGW_OK;
+    }
+    case PGW_AUTH_SASL:
+        if (c->su != PGWI_SU_AUTH)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected authentication request");
+        c->auth_method = code;
+        return auth_sasl(c, data, len);
+    case PGW_AUTH_SASL_CONTINUE: {
+        if (c->su != PGWI_SU_SASL || c->scram == NULL)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected AuthenticationSASLContinue");
+        pgw_buf fin;
+        pgw_buf_init(&fin, c->a, 0);
+        rc = pgw_scram_continue(c->scram, data, len, &fin);
+        if (rc == PGW_OK)
+            rc = pgw_build_sasl_response(&c->out, fin.data, fin.len);
+        else if (rc == PGW_E_AUTH || rc == PGW_E_STATE)
+            rc = pgwi_conn_break(c, PGW_E_AUTH, "SCRAM: %s", pgw_scram_error(c->scram));
+        if (fin.data != NULL)
+            pgwi_wipe(fin.data, fin.cap);
+        pgw_buf_free(&fin);
+        if (rc == PGW_E_NOMEM)
+            return pgwi_conn_break(c, rc, "out of memory");
+        return rc;
+    }
+    case PGW_AUTH_SASL_FINAL:
+        if (c->su != PGWI_SU_SASL || c->scram == NULL)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected AuthenticationSASLFinal");
+        rc = pgw_scram_finish(c->scram, data, len);
+        if (rc != PGW_OK)
+            return pgwi_conn_break(c, PGW_E_AUTH, "SCRAM: %s", pgw_scram_error(c->scram));
+        c->su = PGWI_SU_SASL_FINAL;
+        return PGW_OK;
+    case PGW_AUTH_KERBEROS_V5:
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED, "Kerberos 5 authentication not supported");
+    case PGW_AUTH_GSS:
+    case PGW_AUTH_GSS_CONTINUE:
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED, "GSSAPI authentication not supported");
+    case PGW_AUTH_SSPI:
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED, "SSPI authentication not supported");
+    default:
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED, "authentication method %d not supported",
+                               (int)code);
+    }
+}
+
+pgw_status pgwi_startup_step(pgw_conn *c)
+{
+    for (;;) {
+        pgw_frame f;
+        size_t used;
+        pgw_status rc = pgwi_conn_peek(c, &f, &used);
+        if (rc == PGW_WANT_READ)
+            return pgwi_conn_want(c);
+        if (rc != PGW_OK)
+            return rc;
+        pgwi_conn_consume(c, used);
+        switch (f.tag) {
+        case PGW_BE_AUTHENTICATION:
+            if (c->su == PGWI_SU_AFTER_AUTH)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "unexpected authentication request after AuthenticationOk");
+            rc = auth_request(c, &f);
+            if (rc != PGW_OK)
+                return rc;
+            break;
+        case PGW_BE_ERROR_RESPONSE: {
+            /* Errors during startup end the connection. Authentication
+             * failures (SQLSTATE class 28) are reported as such. */
+            rc = pgwi_conn_server_error(c, &f, PGW_E_SERVER);
+            if (rc != PGW_E_SERVER)
+                return rc;
+            if (strncmp(c->err.sqlstate, "28", 2) == 0)
+                c->err.status = PGW_E_AUTH;
+            c->state = PGW_CONN_BROKEN;
+            c->tx = 0;
+            return c->err.status;
+        }
+        case PGW_BE_NEGOTIATE_PROTOCOL_VERSION: {
+            /* We ask for 3.0 with no protocol options, so there is nothing
+             * a server could legitimately downgrade. */
+            int32_t minor;
+            uint32_t nopt;
+            size_t pos;
+            if (pgw_parse_negotiate_protocol_version(&f, &minor, &nopt, &pos) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "NegotiateProtocolVersion: malformed message");
+            return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                   "received invalid protocol negotiation message");
+        }
+        case PGW_BE_BACKEND_KEY_DATA: {
+            if (c->su != PGWI_SU_AFTER_AUTH)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "BackendKeyData received before authentication completed");
+            const uint8_t *key;
+            size_t klen;
+            if (pgw_parse_backend_key_data(&f, &c->backend_pid, &key, &klen) != PGW_OK ||
+                klen > sizeof c->cancel_key)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "BackendKeyData: malformed message");
+            /* Protocol 3.0 keys are exactly 4 bytes (longer keys are 3.2). */
+            if (klen != 4)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "BackendKeyData: cancel key of %zu bytes under protocol 3.0",
+                                       klen);
+            memcpy(c->cancel_key, key, klen);
+            c->cancel_key_len = klen;
+            break;
+        }
+        case PGW_BE_READY_FOR_QUERY: {
+            if (c->su != PGWI_SU_AFTER_AUTH)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "ReadyForQuery received before authentication completed");
+            char st;
+            if (pgw_parse_ready_for_query(&f, &st) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "ReadyForQuery: malformed message");
+            c->tx = st;
+            c->state = PGW_CONN_IDLE;
+            /* The password is no longer needed on this connection's wire,
+             * but io may need it for the next address; it is wiped at free. */
+            return PGW_OK;
+        }
+        default:
+            rc = pgwi_conn_async(c, &f);
+            if (rc == PGW_END)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "unexpected message type 0x%02x during startup", f.tag);
+            if (rc != PGW_OK)
+                return rc;
+            break;
+        }
+    }
+}

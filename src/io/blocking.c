@@ -1,0 +1,393 @@
+/* The blocking API: loops of engine step → wait → read/write, with
+ * timeouts, over a pgw_transport. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "io/io_int.h"
+
+/* Read in large chunks: one recv per 64 KiB of rows keeps system calls off
+ * the hot path of a big result. */
+#define READ_CHUNK 65536
+
+static void io_free(pgw_conn *c)
+{
+    pgwi_io *io = c->io;
+    if (io == NULL)
+        return;
+    if (io->handle != NULL) {
+        /* Best effort Terminate: one non-blocking write, never a wait. */
+        if (c->state == PGW_CONN_IDLE || c->state == PGW_CONN_BUSY) {
+            pgw_conn_terminate(c);
+            const uint8_t *p;
+            size_t n = pgw_conn_output(c, &p), put = 0;
+            int e = 0;
+            if (n > 0 && io->t.write(io->handle, p, n, &put, &e) == PGW_OK)
+                pgw_conn_output_done(c, put);
+        }
+        io->t.close(io->handle);
+    }
+    pgwi_free(c->a, io, sizeof *io);
+    c->io = NULL;
+    c->io_free = NULL;
+}
+
+static pgw_status io_error(pgw_conn *c, pgw_status rc, int sys_errno, const char *what)
+{
+    if (c->state == PGW_CONN_BROKEN)
+        return c->err.status;
+    if (rc == PGW_E_TIMEOUT)
+        pgwi_conn_break(c, rc, "timeout expired");
+    else if (rc == PGW_E_CLOSED)
+        pgwi_conn_break(c, rc,
+                        "server closed the connection unexpectedly\n"
+                        "\tThis probably means the server terminated abnormally\n"
+                        "\tbefore or while processing the request.");
+    else
+        pgwi_conn_break(c, rc, "could not %s data %s server: %s", what,
+                        what[0] == 's' ? "to" : "from", strerror(sys_errno));
+    pgwi_conn_set_errno(c, sys_errno);
+    return c->err.status;
+}
+
+/* Read once into the engine. */
+static pgw_status read_some(pgw_conn *c, pgwi_io *io)
+{
+    size_t avail;
+    uint8_t *p = pgwi_conn_input_reserve(c, READ_CHUNK, &avail);
+    if (p == NULL)
+        return c->err.status;
+    size_t got = 0;
+    int e = 0;
+    pgw_status rc = io->t.read(io->handle, p, avail, &got, &e);
+    if (rc == PGW_OK) {
+        pgwi_conn_input_commit(c, got);
+        return PGW_OK;
+    }
+    if (rc == PGW_WANT_READ)
+        return PGW_WANT_READ;
+    if (rc == PGW_E_CLOSED) {
+        /* Let the engine decide: a FATAL message may already be buffered. */
+        pgw_conn_input_eof(c);
+        return PGW_OK;
+    }
+    return io_error(c, rc, e, "receive");
+}
+
+pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
+{
+    pgwi_io *io = c->io;
+    if (io == NULL)
+        return pgwi_conn_fail(c, PGW_E_STATE, "connection has no transport");
+    if (c->state == PGW_CONN_BROKEN)
+        return c->err.status;
+    int timeout = c->io_timeout_ms > 0 ? c->io_timeout_ms : -1;
+    /* Write everything pending, reading whenever the server sends, so that
+     * neither side can block the other with full socket buffers. */
+    for (;;) {
+        const uint8_t *p;
+        size_t n = pgw_conn_output(c, &p);
+        if (n == 0)
+            break;
+        size_t put = 0;
+        int e = 0;
+        pgw_status rc = io->t.write(io->handle, p, n, &put, &e);
+        if (rc == PGW_OK) {
+            pgw_conn_output_done(c, put);
+            continue;
+        }
+        if (rc != PGW_WANT_WRITE) {
+            if (rc == PGW_E_CLOSED) {
+                /* The server may have said why before closing: read it. */
+                pgw_conn_input_eof(c);
+                pgw_conn_output_done(c, n);
+                return PGW_OK;
+            }
+            return io_error(c, rc, e, "send");
+        }
+        rc = io->t.wait(io->handle, true, true, timeout, &e);
+        if (rc != PGW_OK)
+            return io_error(c, rc, e, "send");
+        rc = read_some(c, io);
+        if (rc < 0)
+            return rc;
+    }
+    if (want != PGW_WANT_READ)
+        return PGW_OK;
+    for (;;) {
+        pgw_status rc = read_some(c, io);
+        if (rc != PGW_WANT_READ)
+            return rc;
+        int e = 0;
+        rc = io->t.wait(io->handle, true, false, timeout, &e);
+        if (rc != PGW_OK)
+            return io_error(c, rc, e, "receive");
+    }
+}
+
+void pgw_conn_set_timeout(pgw_conn *c, int timeout_ms)
+{
+    c->io_timeout_ms = timeout_ms < 0 ? 0 : timeout_ms;
+}
+
+int pgw_conn_fd(const pgw_conn *c)
+{
+    const pgwi_io *io = c->io;
+    if (io == NULL || io->handle == NULL || io->t.fd == NULL)
+        return -1;
+    return io->t.fd(io->handle);
+}
+
+static int connect_timeout_ms(const pgw_conn *c)
+{
+    const char *v = pgw_conn_option(c, "connect_timeout");
+    if (v == NULL || *v == '\0')
+        return -1;
+    long t = strtol(v, NULL, 10);
+    if (t <= 0)
+        return -1;
+    /* libpq's rule: anything below 2 s is raised to 2 s. */
+    if (t < 2)
+        t = 2;
+    return (int)(t * 1000);
+}
+
+pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
+                            const pgw_transport *transport)
+{
+    pgw_conn_options o;
+    if (opt != NULL && opt->size >= sizeof o)
+        o = *opt;
+    else {
+        pgw_conn_options_init(&o);
+        if (opt != NULL)
+            memcpy(&o, opt, opt->size < sizeof o ? opt->size : sizeof o);
+        o.size = sizeof o;
+    }
+    if (o.use_environment && o.getenv == NULL)
+        o.getenv = pgwi_env_lookup;
+    char osuser[256];
+    if (o.default_user == NULL && pgwi_os_user(osuser, sizeof osuser))
+        o.default_user = osuser;
+    if (transport == NULL)
+        transport = pgw_transport_default();
+
+    pgw_conn *c = NULL;
+    pgw_status rc = pgw_conn_new(&c, &o);
+    *out = c;
+    if (rc != PGW_OK)
+        return rc;
+
+    pgwi_io *io = pgwi_alloc(c->a, sizeof *io);
+    if (io == NULL)
+        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    io->t = *transport;
+    io->handle = NULL;
+    c->io = io;
+    c->io_free = io_free;
+
+    int timeout = connect_timeout_ms(c);
+    int64_t deadline = timeout < 0 ? -1 : pgwi_now_ms() + timeout;
+    char errbuf[2048];
+    int e = 0;
+    rc = io->t.open(io->t.ud, pgw_conn_option(c, "host"), pgw_conn_option(c, "hostaddr"),
+                    pgw_conn_option(c, "port"), timeout, &io->handle, errbuf, sizeof errbuf, &e);
+    if (rc != PGW_OK) {
+        io->handle = NULL;
+        pgwi_conn_break(c, rc == PGW_E_NOMEM ? rc : rc, "%s", errbuf[0] ? errbuf : "could not connect");
+        pgwi_conn_set_errno(c, e);
+        return rc;
+    }
+    const char *prefix = transport->open == pgw_transport_default()->open
+                             ? pgwi_socket_describe(io->handle)
+                             : "connection to server failed: ";
+
+    rc = pgw_conn_start(c);
+    int saved_timeout = c->io_timeout_ms;
+    while (rc >= 0) {
+        rc = pgw_conn_step(c);
+        if (rc == PGW_OK)
+            break;
+        if (rc != PGW_WANT_READ && rc != PGW_WANT_WRITE)
+            break;
+        /* connect_timeout bounds the whole startup, authentication
+         * included: a server that stalls mid-handshake cannot hang us. */
+        int left = pgwi_remaining_ms(deadline);
+        if (deadline >= 0 && left == 0) {
+            rc = pgwi_conn_break(c, PGW_E_TIMEOUT, "timeout expired");
+            break;
+        }
+        c->io_timeout_ms = deadline >= 0 ? (left > 0 ? left : 1) : saved_timeout;
+        pgw_status prc = pgw_conn_pump(c, rc);
+        c->io_timeout_ms = saved_timeout;
+        if (prc < 0) {
+            rc = prc;
+            break;
+        }
+    }
+    c->io_timeout_ms = saved_timeout;
+    if (rc != PGW_OK) {
+        pgwi_conn_prefix_error(c, prefix);
+        return c->err.status != PGW_OK ? c->err.status : rc;
+    }
+    return PGW_OK;
+}
+
+pgw_status pgw_connect(pgw_conn **out, const pgw_conn_options *opt)
+{
+    return pgw_connect_with(out, opt, NULL);
+}
+
+pgw_status pgw_connect_str(pgw_conn **out, const char *conninfo)
+{
+    pgw_conn_options o;
+    pgw_conn_options_init(&o);
+    o.conninfo = conninfo;
+    return pgw_connect(out, &o);
+}
+
+/* Drive a non-blocking cursor call until it stops asking for I/O. */
+#define BLOCKING(call, c)                                                                      \
+    for (;;) {                                                                                 \
+        pgw_status rc_ = (call);                                                               \
+        if (rc_ != PGW_WANT_READ && rc_ != PGW_WANT_WRITE)                                     \
+            return rc_;                                                                        \
+        pgw_status prc_ = pgw_conn_pump((c), rc_);                                             \
+        if (prc_ < 0)                                                                          \
+            return prc_;                                                                       \
+    }
+
+pgw_status pgw_cursor_next(pgw_cursor *cur)
+{
+    BLOCKING(pgw_cursor_recv(cur), pgw_cursor_conn(cur));
+}
+
+pgw_status pgw_cursor_next_result(pgw_cursor *cur)
+{
+    BLOCKING(pgw_cursor_recv_result(cur), pgw_cursor_conn(cur));
+}
+
+pgw_status pgw_cursor_fetch_all(pgw_cursor *cur, pgw_result **out)
+{
+    BLOCKING(pgw_cursor_collect(cur, out), pgw_cursor_conn(cur));
+}
+
+pgw_status pgw_query(pgw_conn *c, const char *sql, pgw_cursor **out)
+{
+    if (out == NULL)
+        return PGW_E_INVALID;
+    *out = NULL;
+    if (c->io == NULL)
+        return pgwi_conn_fail(c, PGW_E_STATE, "connection has no transport");
+    /* Results still owed to abandoned cursors, and the idle connection's
+     * pending notices, are dealt with first. */
+    pgw_cursor *cur;
+    pgw_status rc = pgw_query_send(c, sql, &cur);
+    if (rc != PGW_OK)
+        return rc;
+    rc = pgw_cursor_next_result(cur);
+    if (rc == PGW_OK || rc == PGW_E_SERVER || rc == PGW_END) {
+        *out = cur;
+        return rc == PGW_E_SERVER ? rc : PGW_OK;
+    }
+    pgw_cursor_free(cur);
+    return rc;
+}
+
+pgw_status pgw_cursor_close(pgw_cursor *cur)
+{
+    if (cur == NULL)
+        return PGW_OK;
+    pgw_status first = PGW_OK, rc;
+    for (;;) {
+        rc = pgw_cursor_next_result(cur);
+        if (rc == PGW_END)
+            break;
+        if (rc == PGW_E_SERVER) {
+            if (first == PGW_OK)
+                first = rc;
+            continue;
+        }
+        if (rc < 0) {
+            if (first == PGW_OK)
+                first = rc;
+            break;
+        }
+    }
+    pgw_cursor_free(cur);
+    return first;
+}
+
+pgw_status pgw_exec(pgw_conn *c, const char *sql, uint64_t *rows)
+{
+    if (rows != NULL)
+        *rows = 0;
+    pgw_cursor *cur;
+    pgw_status rc = pgw_query(c, sql, &cur);
+    if (cur == NULL)
+        return rc;
+    pgw_status first = rc;
+    for (;;) {
+        if (rc == PGW_OK && rows != NULL) {
+            /* Reach the end of this result to learn its tag. */
+            while ((rc = pgw_cursor_next(cur)) == PGW_OK)
+                ;
+            uint64_t n = 0;
+            if (rc == PGW_END) {
+                *rows = pgw_cursor_rows_affected(cur, &n) == PGW_OK ? n : 0;
+                rc = PGW_OK;
+            }
+        }
+        if (rc < 0 && first == PGW_OK)
+            first = rc;
+        if (rc < 0 && rc != PGW_E_SERVER)
+            break;
+        rc = pgw_cursor_next_result(cur);
+        if (rc == PGW_END)
+            break;
+    }
+    pgw_cursor_free(cur);
+    return first;
+}
+
+pgw_status pgw_query_result(pgw_conn *c, const char *sql, pgw_result **out)
+{
+    *out = NULL;
+    pgw_cursor *cur;
+    pgw_status rc = pgw_query(c, sql, &cur);
+    if (cur == NULL)
+        return rc;
+    pgw_result *last = NULL;
+    pgw_status first = rc;
+    while (rc == PGW_OK) {
+        pgw_result *r = NULL;
+        rc = pgw_cursor_fetch_all(cur, &r);
+        if (rc != PGW_OK)
+            break;
+        pgw_result_free(last);
+        last = r;
+        rc = pgw_cursor_next_result(cur);
+    }
+    if (rc < 0 && first == PGW_OK)
+        first = rc;
+    if (rc == PGW_E_SERVER || (rc < 0 && c->state != PGW_CONN_BROKEN)) {
+        /* Drain to ReadyForQuery so the connection is idle again. */
+        while ((rc = pgw_cursor_next_result(cur)) != PGW_END && rc != PGW_E_CLOSED &&
+               c->state != PGW_CONN_BROKEN)
+            ;
+    }
+    pgw_cursor_free(cur);
+    if (first != PGW_OK) {
+        pgw_result_free(last);
+        /* Re-assert the first error: draining may have cleared nothing, but
+         * callers read pgw_conn_error() for the failed statement. */
+        return first;
+    }
+    *out = last;
+    return PGW_OK;
+}
+
+void pgw_close(pgw_conn *c)
+{
+    pgw_conn_free(c);
+}

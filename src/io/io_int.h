@@ -1,0 +1,33 @@
+/* src/io — the only module that talks to the operating system: name
+ * resolution, sockets, poll, read/write, clocks, the environment and the
+ * user database. The blocking API is a loop over the engine in src/conn.
+ *
+ * May include: common, conn (and replication later). Never parses protocol
+ * bytes: everything it reads goes to the engine untouched. */
+#ifndef PGWIRE_IO_IO_INT_H
+#define PGWIRE_IO_IO_INT_H
+
+#include "conn/conn_int.h"
+#include "pgwire/client.h"
+
+/* Attached to a pgw_conn by the blocking API (conn->io). */
+typedef struct pgwi_io {
+    pgw_transport t;
+    void *handle;
+} pgwi_io;
+
+/* Milliseconds on a monotonic clock. */
+int64_t pgwi_now_ms(void);
+/* Remaining ms until deadline (-1 = none), at least 0. */
+int pgwi_remaining_ms(int64_t deadline);
+
+/* The default transport's "connection to server at ... failed: " prefix
+ * for the address a handle is connected to. */
+const char *pgwi_socket_describe(void *handle);
+
+/* getenv(3) as a pgw_getenv_fn. */
+const char *pgwi_env_lookup(void *ud, const char *name);
+/* The effective OS user's name into buf; false if unknown. */
+bool pgwi_os_user(char *buf, size_t len);
+
+#endif

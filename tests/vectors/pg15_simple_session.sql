@@ -1,0 +1,17 @@
+SET client_min_messages = notice;
+SELECT 1 AS one, NULL::text AS nothing, 'héllo'::text AS greeting;
+CREATE TEMP TABLE t (id int, v text);
+INSERT INTO t VALUES (1, 'a'), (2, NULL), (3, '');
+UPDATE t SET v = 'b' WHERE id = 1;
+DELETE FROM t WHERE id = 3;
+SELECT * FROM t ORDER BY id;
+DO $$ BEGIN RAISE NOTICE 'hello notice'; END $$;
+SELECT 1/0;
+;
+LISTEN chan;
+NOTIFY chan, 'payload';
+COPY t TO STDOUT;
+COPY t TO STDOUT (FORMAT binary);
+BEGIN;
+SELECT 2;
+COMMIT;
