@@ -63,7 +63,7 @@ find_bindir() {
         printf '%s\n' /usr/lib/postgresql/15/bin
         return
     fi
-    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    d=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
     if [ -n "$d" ] && [ -x "$d/initdb" ]; then
         printf '%s\n' "$d"
         return
@@ -179,9 +179,15 @@ write_fixture_conf() {
     }  >"$conf"
 }
 
-# TLS comes with its own issue: generate a CA and server certificate in
-# DIR/tls (make_tls_files, called from start before the first attempt) and
-# print ssl = on, ssl_cert_file, ssl_key_file and ssl_ca_file here.
+# TLS seam. The TLS issue fills these in: make_tls_files generates a CA and
+# a server certificate for 127.0.0.1/::1/localhost in DIR/tls (owned by the
+# server's user, key mode 0600) and write_tls_conf prints ssl = on and the
+# ssl_*_file settings; write_env then exports the CA path. `stop` already
+# removes DIR/tls.
+make_tls_files() {
+    :
+}
+
 write_tls_conf() {
     printf "ssl = off\n"
 }
@@ -264,6 +270,7 @@ start_server() {
         PORT=$(free_port "$want6")
         write_fixture_conf "$dir/data/pgw_fixture.conf" "$PORT" "$listen" "$SOCKDIR"
         give_to_pg "$dir/data/pgw_fixture.conf"
+        : >"$dir/server.log" # so the grep below sees this attempt only
         if as_pg "$BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null; then
             return 0
         fi
@@ -322,6 +329,7 @@ cmd_start() {
         cat "$dir/initdb.log" >&2
         die "initdb failed"
     }
+    make_tls_files "$dir"
     write_hba "$dir/data/pg_hba.conf"
     give_to_pg "$dir/data/pg_hba.conf"
     printf "\ninclude 'pgw_fixture.conf'\n" >>"$dir/data/postgresql.conf"

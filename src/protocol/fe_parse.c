@@ -10,6 +10,18 @@
 #define CANCEL_KEY_MIN 4
 #define CANCEL_KEY_MAX 256
 
+static const uint8_t empty_body[1] = {0};
+
+/* A reader over a frame body; a NULL body with length 0 reads as empty
+ * (pointer arithmetic on NULL is undefined even for an offset of 0). */
+static void frame_reader(pgwi_reader *r, const pgw_frame *f)
+{
+    if (f->body == NULL)
+        pgwi_reader_init(r, empty_body, 0);
+    else
+        pgwi_reader_init(r, f->body, f->len);
+}
+
 static pgw_status finish(const pgwi_reader *r)
 {
     return pgwi_reader_finish(r) ? PGW_OK : PGW_E_PROTOCOL;
@@ -44,7 +56,7 @@ pgw_status pgw_startup_params_next(const pgw_frame *f, size_t *pos, const char *
 pgw_status pgw_parse_startup_packet(const pgw_frame *f, int32_t *code, size_t *params_pos)
 {
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     int32_t c = pgwi_read_i32(&r);
     if (r.failed)
         return PGW_E_PROTOCOL;
@@ -78,7 +90,7 @@ pgw_status pgw_parse_cancel_request(const pgw_frame *f, int32_t *pid, const uint
                                     size_t *key_len)
 {
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     int32_t c = pgwi_read_i32(&r);
     int32_t p = pgwi_read_i32(&r);
     size_t left = pgwi_reader_left(&r);
@@ -97,7 +109,7 @@ pgw_status pgw_parse_cancel_request(const pgw_frame *f, int32_t *pid, const uint
 static pgw_status parse_one_cstr(const pgw_frame *f, const char **s, size_t *len)
 {
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     size_t l = 0;
     const char *v = pgwi_read_cstr(&r, &l);
     if (finish(&r) != PGW_OK)
@@ -117,7 +129,7 @@ pgw_status pgw_parse_sasl_initial_response(const pgw_frame *f, const char **mech
                                            const uint8_t **data, int32_t *len)
 {
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     size_t mlen = 0;
     const char *m = pgwi_read_cstr(&r, &mlen);
     int32_t l = pgwi_read_i32(&r);
@@ -155,7 +167,7 @@ pgw_status pgw_parse_parse(const pgw_frame *f, const char **stmt, const char **s
                            uint16_t *n_types, const uint8_t **types_view)
 {
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     const char *st = pgwi_read_cstr(&r, NULL);
     const char *q = pgwi_read_cstr(&r, NULL);
     uint16_t n = pgwi_read_u16(&r);
@@ -231,7 +243,7 @@ pgw_status pgw_parse_bind(const pgw_frame *f, pgw_bind_msg *out)
 {
     pgw_bind_msg m;
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     m.portal = pgwi_read_cstr(&r, NULL);
     m.stmt = pgwi_read_cstr(&r, NULL);
     m.n_formats = pgwi_read_u16(&r);
@@ -289,7 +301,7 @@ pgw_status pgw_value_iter_next(pgw_value_iter *it, pgw_value *out)
 static pgw_status parse_kind_name(const pgw_frame *f, char *kind, const char **name)
 {
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     uint8_t k = pgwi_read_u8(&r);
     const char *n = pgwi_read_cstr(&r, NULL);
     if (finish(&r) != PGW_OK || (k != 'S' && k != 'P'))
@@ -312,7 +324,7 @@ pgw_status pgw_parse_close(const pgw_frame *f, char *kind, const char **name)
 pgw_status pgw_parse_execute(const pgw_frame *f, const char **portal, int32_t *max_rows)
 {
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     const char *p = pgwi_read_cstr(&r, NULL);
     int32_t n = pgwi_read_i32(&r);
     if (finish(&r) != PGW_OK)
@@ -333,7 +345,7 @@ pgw_status pgw_parse_function_call(const pgw_frame *f, pgw_function_call_msg *ou
 {
     pgw_function_call_msg m;
     pgwi_reader r;
-    pgwi_reader_init(&r, f->body, f->len);
+    frame_reader(&r, f);
     m.function_oid = pgwi_read_u32(&r);
     m.n_formats = pgwi_read_u16(&r);
     m.formats = read_formats(&r, m.n_formats);

@@ -106,7 +106,7 @@ static void test_base64_noncanonical_trailing_bits_are_accepted(void **state)
 static void test_base64_small_output_is_too_large(void **state)
 {
     uint8_t out[5];
-    char enc[7];
+    char enc[8];
     size_t n = 99;
     assert_int_equal(pgwi_base64_decode("Zm9vYmFy", 8, out, 5, &n), PGW_E_TOO_LARGE);
     assert_int_equal(n, 0);
@@ -114,10 +114,12 @@ static void test_base64_small_output_is_too_large(void **state)
     assert_int_equal(n, 5);
     /* Malformed wins over too large: the caller learns the real problem. */
     assert_int_equal(pgwi_base64_decode("Zm9vYm!y", 8, out, 5, &n), PGW_E_PROTOCOL);
-    assert_int_equal(pgwi_base64_encode((const uint8_t *)"foobar", 6, enc, sizeof enc, &n),
+    assert_int_equal(pgwi_base64_encode((const uint8_t *)"foobar", 6, enc, sizeof enc - 1, &n),
                      PGW_E_TOO_LARGE);
     assert_int_equal(n, 0);
-    assert_int_equal(pgwi_base64_encode((const uint8_t *)"fooba", 5, enc, 8, &n), PGW_OK);
+    assert_int_equal(pgwi_base64_encode((const uint8_t *)"fooba", 5, enc, sizeof enc, &n), PGW_OK);
+    assert_int_equal(n, 8);
+    assert_memory_equal(enc, "Zm9vYmE=", 8);
 }
 
 static void test_base64_encoded_len_overflow_is_reported(void **state)

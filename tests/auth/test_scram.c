@@ -388,6 +388,8 @@ static void test_scram_begin_bad_options_are_invalid(void **state)
     assert_null(s);
 
     assert_int_equal(pgw_scram_begin(NULL, NULL, PW, 6, NULL, &cf), PGW_E_INVALID);
+    assert_int_equal(pgwi_scram_begin_with_nonce(NULL, NULL, PW, 6, NULL, NONCE, 24, &cf),
+                     PGW_E_INVALID);
     assert_int_equal(pgw_scram_begin(&s, NULL, PW, 6, NULL, NULL), PGW_E_INVALID);
     assert_int_equal(pgw_scram_begin(&s, NULL, NULL, 6, NULL, &cf), PGW_E_INVALID);
     assert_null(s);
@@ -445,6 +447,21 @@ static void test_scram_begin_output_limit_is_too_large(void **state)
     assert_null(s);
     assert_int_equal(cf.len, 0);
     pgw_buf_free(&cf);
+}
+
+/* The same for client-final: here the c= and r= parts fit but the proof
+ * does not, so the failure comes half-way through the build. */
+static void test_scram_continue_output_limit_is_too_large(void **state)
+{
+    pgw_scram *s = begin_ok(0);
+    pgw_buf out;
+    pgw_buf_init(&out, NULL, 60);
+    assert_int_equal(cont_str(s, SF16, &out), PGW_E_TOO_LARGE);
+    assert_int_equal(out.len, 0);
+    assert_string_equal(pgw_scram_error(s), "output buffer limit reached");
+    assert_int_equal(fin_str(s, SV16), PGW_E_STATE);
+    pgw_buf_free(&out);
+    pgw_scram_free(s);
 }
 
 /* Bytes that are not ASCII are used as given until SASLprep lands; the
@@ -763,6 +780,11 @@ static void test_scram_null_arguments_are_handled(void **state)
     s = begin_ok(0);
     assert_int_equal(cont_str(s, SF16, NULL), PGW_E_INVALID);
     pgw_scram_free(s);
+
+    s = after_first();
+    assert_int_equal(pgw_scram_finish(s, NULL, 3), PGW_E_INVALID);
+    assert_int_equal(fin_str(s, SV16), PGW_E_STATE);
+    pgw_scram_free(s);
     pgw_buf_free(&out);
 }
 
@@ -889,6 +911,7 @@ int main(void)
         cmocka_unit_test(test_scram_begin_bad_nonce_is_invalid),
         cmocka_unit_test(test_scram_user_name_is_escaped),
         cmocka_unit_test(test_scram_begin_output_limit_is_too_large),
+        cmocka_unit_test(test_scram_continue_output_limit_is_too_large),
         cmocka_unit_test(test_scram_non_ascii_password_is_accepted),
         cmocka_unit_test(test_scram_nonce_not_extending_ours_is_refused),
         cmocka_unit_test(test_scram_nonce_equal_to_ours_is_refused),

@@ -115,54 +115,6 @@ uint64_t test_rand(uint64_t *state)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-static void *fa_alloc(void *ud, size_t n)
-{
-    fail_alloc *fa = ud;
-    if (fa->calls >= fa->budget)
-        return NULL;
-    fa->calls++;
-    void *p = malloc(n);
-    if (p != NULL) {
-        fa->live_blocks++;
-        fa->live_bytes += n;
-    }
-    return p;
-}
-
-static void *fa_realloc(void *ud, void *p, size_t old_n, size_t new_n)
-{
-    fail_alloc *fa = ud;
-    if (fa->calls >= fa->budget)
-        return NULL;
-    fa->calls++;
-    void *q = realloc(p, new_n);
-    if (q != NULL)
-        fa->live_bytes = fa->live_bytes - old_n + new_n;
-    return q;
-}
-
-static void fa_free(void *ud, void *p, size_t n)
-{
-    fail_alloc *fa = ud;
-    assert_true(fa->live_blocks > 0);
-    assert_true(fa->live_bytes >= n);
-    fa->live_blocks--;
-    fa->live_bytes -= n;
-    free(p);
-}
-
-void fail_alloc_init(fail_alloc *fa, size_t budget)
-{
-    fa->a.alloc = fa_alloc;
-    fa->a.realloc = fa_realloc;
-    fa->a.free = fa_free;
-    fa->a.ud = fa;
-    fa->budget = budget;
-    fa->calls = 0;
-    fa->live_blocks = 0;
-    fa->live_bytes = 0;
-}
-
 pgw_frame frame_of(uint8_t tag, const void *body, size_t len)
 {
     pgw_frame f;

@@ -1,5 +1,6 @@
 /* Helpers shared by the protocol unit tests: captured vectors, stream
- * splitting, a deterministic PRNG and an allocator that fails on demand. */
+ * splitting and a deterministic PRNG. (The failing allocator is the shared
+ * one in tests/support/failing_alloc.h.) */
 #ifndef PGWIRE_TESTS_PROTOCOL_PROTO_SUPPORT_H
 #define PGWIRE_TESTS_PROTOCOL_PROTO_SUPPORT_H
 
@@ -7,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pgwire/alloc.h"
 #include "pgwire/proto.h"
 
 /* Load tests/vectors/<name>: hex digits, whitespace and '#' comments.
@@ -28,18 +28,6 @@ pgw_frame vector_frame_with_tag(const pgw_frame *frames, size_t n, uint8_t tag, 
 
 /* xorshift64*: deterministic so a failing split can be replayed. */
 uint64_t test_rand(uint64_t *state);
-
-/* An allocator that counts live blocks and bytes and fails every call after
- * `budget` successful allocations (a budget of SIZE_MAX never fails). */
-typedef struct fail_alloc {
-    pgw_allocator a;
-    size_t budget;
-    size_t calls;
-    size_t live_blocks;
-    size_t live_bytes;
-} fail_alloc;
-
-void fail_alloc_init(fail_alloc *fa, size_t budget);
 
 /* Build a frame over caller bytes. */
 pgw_frame frame_of(uint8_t tag, const void *body, size_t len);

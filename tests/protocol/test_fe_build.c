@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "pgwire/buf.h"
+#include "failing_alloc.h"
 #include "pgwire/proto.h"
 #include "proto_support.h"
 
@@ -616,32 +617,33 @@ static size_t run_until_success(builder_fn fn, bool prefilled)
 {
     for (size_t budget = 0;; budget++) {
         assert_true(budget < 16);
-        fail_alloc fa;
-        fail_alloc_init(&fa, SIZE_MAX);
+        failing_alloc fa;
+        failing_alloc_init(&fa, 0);
         pgw_buf b;
-        pgw_buf_init(&b, &fa.a, 0);
+        pgw_buf_init(&b, failing_alloc_get(&fa), 0);
         uint8_t fill[250];
         memset(fill, 'z', sizeof fill);
         if (prefilled)
             assert_int_equal(pgw_buf_append(&b, fill, sizeof fill), PGW_OK);
         size_t before = b.len;
-        fa.budget = fa.calls + budget;
+        /* Allow `budget` more allocations, then refuse all of them. */
+        fa.fail_at = fa.calls + budget + 1;
+        fa.fail_after = true;
         pgw_status rc = fn(&b);
         if (rc == PGW_OK) {
             assert_true(b.len > before);
             pgw_buf_free(&b);
-            assert_int_equal(fa.live_blocks, 0);
-            assert_int_equal(fa.live_bytes, 0);
+            assert_true(failing_alloc_clean(&fa));
             return budget; /* the number of failed runs */
         }
         assert_int_equal(rc, PGW_E_NOMEM);
+        assert_true(fa.failures > 0);
         assert_int_equal(b.len, before);
         assert_int_equal(b.error, PGW_E_NOMEM);
         if (prefilled)
             assert_memory_equal(b.data, fill, sizeof fill);
         pgw_buf_free(&b);
-        assert_int_equal(fa.live_blocks, 0);
-        assert_int_equal(fa.live_bytes, 0);
+        assert_true(failing_alloc_clean(&fa));
     }
 }
 
