@@ -106,8 +106,8 @@ static int expected_values(const uint8_t *sf, size_t sf_len, const uint8_t *fina
         return 0;
     uint8_t salt[PGWI_SCRAM_MAX_SALT];
     size_t salt_len = 0;
-    if (pgwi_base64_decode((const char *)salt_b64, salt_b64_len, salt, sizeof salt,
-                           &salt_len) != PGW_OK ||
+    if (pgwi_base64_decode((const char *)salt_b64, salt_b64_len, salt, sizeof salt, &salt_len) !=
+            PGW_OK ||
         salt_len == 0)
         return 0;
 
@@ -122,8 +122,8 @@ static int expected_values(const uint8_t *sf, size_t sf_len, const uint8_t *fina
     memcpy(am + sizeof bare + sf_len + 1, final_wo_proof, wo_len);
 
     uint8_t salted[32], ck[32], sk[32], csig[32], svk[32];
-    int ok = pgwi_pbkdf2_sha256(FUZZ_PASSWORD, sizeof FUZZ_PASSWORD - 1, salt, salt_len,
-                                iterations, salted, 32) == PGW_OK &&
+    int ok = pgwi_pbkdf2_sha256(FUZZ_PASSWORD, sizeof FUZZ_PASSWORD - 1, salt, salt_len, iterations,
+                                salted, 32) == PGW_OK &&
              pgwi_hmac_sha256(salted, 32, "Client Key", 10, ck) == PGW_OK &&
              pgwi_sha256(ck, 32, sk) == PGW_OK &&
              pgwi_hmac_sha256(sk, 32, am, am_len, csig) == PGW_OK &&

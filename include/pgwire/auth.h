@@ -49,8 +49,10 @@ PGW_API void pgw_scram_options_init(pgw_scram_options *opt);
  * @param allocator  NULL for libc
  * @param password   pw_len bytes; copied (wiped on free)
  * @param opt        NULL for defaults
- * @return PGW_OK; PGW_E_NOMEM; PGW_E_INVALID (PLUS without cbind data);
- *         PGW_E_UNSUPPORTED (no randomness available).
+ * @return PGW_OK; PGW_E_NOMEM; PGW_E_INVALID (NULL out or buffer, opt->size
+ *         too small, a bad cbind value, PLUS without cbind data);
+ *         PGW_E_TOO_LARGE (client_first cannot grow); PGW_E_UNSUPPORTED (no
+ *         randomness available).
  * Ownership: caller owns *out; release with pgw_scram_free(). */
 PGW_API pgw_status pgw_scram_begin(pgw_scram **out, const pgw_allocator *allocator,
                                    const char *password, size_t pw_len,
@@ -61,18 +63,22 @@ PGW_API pgw_status pgw_scram_begin(pgw_scram **out, const pgw_allocator *allocat
  * nonce extends ours and is printable, the salt is valid non-empty base64,
  * the iteration count is a positive decimal within the cap.
  * @return PGW_OK; PGW_E_AUTH for a malformed or unacceptable message (see
- *         pgw_scram_error()); PGW_E_STATE if called out of order; PGW_E_NOMEM. */
+ *         pgw_scram_error()); PGW_E_STATE if called out of order or after a
+ *         failure; PGW_E_NOMEM; PGW_E_INVALID (NULL arguments);
+ *         PGW_E_TOO_LARGE (client_final cannot grow); PGW_E_UNSUPPORTED (the
+ *         crypto backend failed). */
 PGW_API pgw_status pgw_scram_continue(pgw_scram *s, const uint8_t *server_first, size_t len,
                                       pgw_buf *client_final);
 
 /** Consume server-final-message and verify the server signature in constant
  * time. Only after PGW_OK may the caller accept AuthenticationOk.
  * @return PGW_OK; PGW_E_AUTH (e= error from the server, bad or missing
- *         signature, malformed); PGW_E_STATE if called out of order. */
+ *         signature, malformed); PGW_E_STATE if called out of order or after
+ *         a failure; PGW_E_INVALID (NULL arguments). */
 PGW_API pgw_status pgw_scram_finish(pgw_scram *s, const uint8_t *server_final, size_t len);
 
-/** Reason for the last PGW_E_AUTH/PGW_E_STATE, e.g. "server nonce does not
- * extend the client nonce". Never contains secrets.
+/** Reason for the first failure, e.g. "server nonce does not extend the
+ * client nonce" (later calls on a dead state keep it). Never contains secrets.
  * Ownership: static string; "" when no error. */
 PGW_API const char *pgw_scram_error(const pgw_scram *s);
 
@@ -81,7 +87,8 @@ PGW_API void pgw_scram_free(pgw_scram *s);
 
 /** PostgreSQL's MD5 password response: "md5" + hex(md5(hex(md5(password +
  * user)) + salt)), written to out (36 bytes incl. NUL).
- * @return PGW_OK; PGW_E_NOMEM; PGW_E_UNSUPPORTED (crypto backend lacks MD5). */
+ * @return PGW_OK; PGW_E_INVALID (NULL arguments); PGW_E_UNSUPPORTED (the
+ *         crypto backend lacks MD5, e.g. a FIPS-only provider). */
 PGW_API pgw_status pgw_md5_password(const char *user, size_t user_len, const char *password,
                                     size_t pw_len, const uint8_t salt[4], char out[36]);
 

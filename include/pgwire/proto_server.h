@@ -353,7 +353,10 @@ PGW_API pgw_status pgw_parse_query(const pgw_frame *f, const char **sql, size_t 
 PGW_API pgw_status pgw_parse_parse(const pgw_frame *f, const char **stmt, const char **sql,
                                    uint16_t *n_types, const uint8_t **types_view);
 
-/** The i-th OID of a Parse types view (i < n_types; not checked). */
+/** The i-th OID of a Parse types view.
+ * @param types_view  from pgw_parse_parse()
+ * @param i           below n_types (not checked: the view has no length)
+ * @return the OID (0 = unspecified, the server infers it). */
 PGW_API uint32_t pgw_param_type_oid(const uint8_t *types_view, uint16_t i);
 
 /** Bind ('B'). Every part is validated here, so iterating the parameters
@@ -365,18 +368,22 @@ PGW_API uint32_t pgw_param_type_oid(const uint8_t *types_view, uint16_t i);
  * Ownership: borrowed — out points into f's bytes. */
 PGW_API pgw_status pgw_parse_bind(const pgw_frame *f, pgw_bind_msg *out);
 
-/** Start iterating the parameter values of a parsed Bind.
- * Ownership: borrowed — the iterator points into the frame's bytes. */
+/** Start iterating the parameter values of a parsed Bind; read them with
+ * pgw_value_iter_next(). Ownership: borrowed — the iterator points into
+ * the frame's bytes. */
 PGW_API void pgw_bind_params_begin(const pgw_bind_msg *m, pgw_value_iter *it);
 
-/** The effective format of parameter i (0 formats: text; 1: that one for
- * all; else the i-th). i must be below m->n_params. */
+/** The effective format of parameter i: with no format codes, text (0);
+ * with one, that one for every parameter; else the i-th.
+ * @param i  below m->n_params
+ * @return 0 (text) or 1 (binary). */
 PGW_API int16_t pgw_bind_param_format(const pgw_bind_msg *m, uint16_t i);
 
-/** The effective format of result column i for a statement with any number
- * of columns (0 codes: text; 1: that one for all; else the i-th, and text
- * when i is past the list — the server, not the parser, rejects a count
- * that does not match the columns). */
+/** The effective format of result column i, by the same rule as
+ * parameters; text when i is past a list of several codes (the parser does
+ * not know the column count: the server rejects a count that does not
+ * match the statement's columns).
+ * @return 0 (text) or 1 (binary). */
 PGW_API int16_t pgw_bind_result_format(const pgw_bind_msg *m, uint16_t i);
 
 /** Next value from a Bind or FunctionCall value iterator.
@@ -420,7 +427,9 @@ PGW_API pgw_status pgw_parse_function_call(const pgw_frame *f, pgw_function_call
  * Ownership: borrowed — the iterator points into the frame's bytes. */
 PGW_API void pgw_function_call_args_begin(const pgw_function_call_msg *m, pgw_value_iter *it);
 
-/** The effective format of argument i (rules as pgw_bind_param_format). */
+/** The effective format of argument i (rules as pgw_bind_param_format).
+ * @param i  below m->n_args
+ * @return 0 (text) or 1 (binary). */
 PGW_API int16_t pgw_function_call_arg_format(const pgw_function_call_msg *m, uint16_t i);
 
 PGW_END_DECLS

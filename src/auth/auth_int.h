@@ -85,9 +85,8 @@ pgw_status pgwi_scram_begin_with_nonce(pgw_scram **out, const pgw_allocator *a,
  * @return as pgwi_scram_begin_with_nonce(); PGW_E_INVALID for a user name
  *         longer than PGWI_SCRAM_MAX_NONCE_LEN or containing a NUL.
  * Ownership: caller owns *out; release with pgw_scram_free(). */
-pgw_status pgwi_scram_begin_with_user(pgw_scram **out, const pgw_allocator *a,
-                                      const char *password, size_t pw_len,
-                                      const pgw_scram_options *opt, const char *user,
+pgw_status pgwi_scram_begin_with_user(pgw_scram **out, const pgw_allocator *a, const char *password,
+                                      size_t pw_len, const pgw_scram_options *opt, const char *user,
                                       size_t user_len, const char *nonce, size_t nonce_len,
                                       pgw_buf *client_first);
 

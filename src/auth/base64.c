@@ -2,7 +2,6 @@
  * data. No whitespace, no URL-safe alphabet, no missing padding: anything a
  * real server would not send is refused rather than guessed at. */
 #include "auth/auth_int.h"
-
 #include "common/common_int.h"
 
 static const char alphabet[64] = {

@@ -4,7 +4,6 @@
  * an md5 role, so it is as sensitive as the password itself: both of its
  * forms are wiped before returning. */
 #include "auth/auth_int.h"
-
 #include "common/common_int.h"
 #include "crypto/crypto.h"
 
@@ -17,8 +16,8 @@ static void to_hex(const uint8_t *in, size_t n, char *out)
     }
 }
 
-pgw_status pgw_md5_password(const char *user, size_t user_len, const char *password,
-                            size_t pw_len, const uint8_t salt[4], char out[36])
+pgw_status pgw_md5_password(const char *user, size_t user_len, const char *password, size_t pw_len,
+                            const uint8_t salt[4], char out[36])
 {
     if (out == NULL)
         return PGW_E_INVALID;

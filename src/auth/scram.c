@@ -12,7 +12,6 @@
 #include <limits.h>
 
 #include "auth/auth_int.h"
-
 #include "common/common_int.h"
 #include "crypto/crypto.h"
 
@@ -163,8 +162,7 @@ static pgw_status validate_options(const pgw_scram_options *opt)
     case PGW_SCRAM_CBIND_UNUSED:
         return PGW_OK;
     case PGW_SCRAM_CBIND_TLS_ENDPOINT:
-        if (opt->cbind_data == NULL || opt->cbind_len == 0 ||
-            opt->cbind_len > PGWI_SCRAM_MAX_CBIND)
+        if (opt->cbind_data == NULL || opt->cbind_len == 0 || opt->cbind_len > PGWI_SCRAM_MAX_CBIND)
             return PGW_E_INVALID;
         return PGW_OK;
     default:
@@ -247,8 +245,7 @@ static pgw_status begin_common(pgw_scram **out, const pgw_allocator *a, const ch
     if (client_first == NULL || (password == NULL && pw_len > 0) ||
         (user == NULL && user_len > 0) || user_len > PGWI_SCRAM_MAX_NONCE_LEN ||
         (user_len > 0 && memchr(user, 0, user_len) != NULL) || nonce == NULL || nonce_len == 0 ||
-        nonce_len > PGWI_SCRAM_MAX_NONCE_LEN ||
-        !printable_nonce((const uint8_t *)nonce, nonce_len))
+        nonce_len > PGWI_SCRAM_MAX_NONCE_LEN || !printable_nonce((const uint8_t *)nonce, nonce_len))
         return PGW_E_INVALID;
     pgw_status rc = validate_options(opt);
     if (rc != PGW_OK)
@@ -302,9 +299,8 @@ static pgw_status begin_common(pgw_scram **out, const pgw_allocator *a, const ch
     return PGW_OK;
 }
 
-pgw_status pgwi_scram_begin_with_user(pgw_scram **out, const pgw_allocator *a,
-                                      const char *password, size_t pw_len,
-                                      const pgw_scram_options *opt, const char *user,
+pgw_status pgwi_scram_begin_with_user(pgw_scram **out, const pgw_allocator *a, const char *password,
+                                      size_t pw_len, const pgw_scram_options *opt, const char *user,
                                       size_t user_len, const char *nonce, size_t nonce_len,
                                       pgw_buf *client_first)
 {
@@ -342,6 +338,10 @@ pgw_status pgw_scram_begin(pgw_scram **out, const pgw_allocator *allocator, cons
 }
 
 /* ---- server-first-message ---------------------------------------------- */
+
+/* Stands in for a NULL message of length 0, so the parsers never do
+ * pointer arithmetic on NULL. */
+static const uint8_t empty_msg[1] = {0};
 
 /* A cursor over one server message: attributes are "<letter>=<value>"
  * separated by ','. Values are views into the caller's bytes. */
@@ -446,8 +446,8 @@ static pgw_status parse_server_first(const pgw_scram *s, const uint8_t *msg, siz
         *why = "empty salt in server-first-message";
         return PGW_E_AUTH;
     }
-    pgw_status rc = pgwi_base64_decode((const char *)v, vl, sf->salt, sizeof sf->salt,
-                                       &sf->salt_len);
+    pgw_status rc =
+        pgwi_base64_decode((const char *)v, vl, sf->salt, sizeof sf->salt, &sf->salt_len);
     if (rc == PGW_E_TOO_LARGE) {
         *why = "salt in server-first-message is too long";
         return PGW_E_AUTH;
@@ -473,8 +473,8 @@ static pgw_status parse_server_first(const pgw_scram *s, const uint8_t *msg, siz
  * section 3). AuthMessage is client-first-bare "," server-first ","
  * client-final-without-proof. */
 static pgw_status compute_proof(pgw_scram *s, const server_first *sf, const uint8_t *server_msg,
-                                size_t server_len, const uint8_t *final_wo_proof,
-                                size_t final_len, uint8_t proof[PGWI_SHA256_LEN])
+                                size_t server_len, const uint8_t *final_wo_proof, size_t final_len,
+                                uint8_t proof[PGWI_SHA256_LEN])
 {
     uint8_t salted[PGWI_SHA256_LEN];
     uint8_t client_key[PGWI_SHA256_LEN];
@@ -533,6 +533,8 @@ pgw_status pgw_scram_continue(pgw_scram *s, const uint8_t *server_first_msg, siz
         return rc;
     if (client_final == NULL || (server_first_msg == NULL && len > 0))
         return fail(s, PGW_E_INVALID, "invalid argument");
+    if (server_first_msg == NULL)
+        server_first_msg = empty_msg;
     if (len > PGWI_SCRAM_MAX_SERVER_MSG)
         return fail(s, PGW_E_AUTH, "server-first-message is too long");
 
@@ -613,6 +615,8 @@ pgw_status pgw_scram_finish(pgw_scram *s, const uint8_t *server_final, size_t le
         return rc;
     if (server_final == NULL && len > 0)
         return fail(s, PGW_E_INVALID, "invalid argument");
+    if (server_final == NULL)
+        server_final = empty_msg;
     if (len > PGWI_SCRAM_MAX_SERVER_MSG)
         return fail(s, PGW_E_AUTH, "server-final-message is too long");
 

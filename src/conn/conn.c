@@ -560,8 +560,10 @@ pgw_status pgwi_conn_peek(pgw_conn *c, pgw_frame *f, size_t *used)
 {
     if (c->state == PGW_CONN_BROKEN)
         return c->err.status;
-    pgw_status rc = pgw_frame_next(c->in.data + c->in_off, c->in.len - c->in_off, &c->limits, f,
-                                   used, NULL);
+    /* An empty buffer has no data pointer yet; never form NULL + 0. */
+    static const uint8_t empty[1];
+    const uint8_t *start = c->in.data != NULL ? c->in.data + c->in_off : empty;
+    pgw_status rc = pgw_frame_next(start, c->in.len - c->in_off, &c->limits, f, used, NULL);
     if (rc == PGW_OK)
         return rc;
     if (rc == PGW_WANT_READ) {

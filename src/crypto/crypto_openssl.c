@@ -34,8 +34,7 @@ pgw_status pgwi_sha256(const void *data, size_t len, uint8_t out[PGWI_SHA256_LEN
 {
     unsigned int n = 0;
     ERR_clear_error();
-    if (EVP_Digest(nonnull(data), len, out, &n, EVP_sha256(), NULL) != 1 ||
-        n != PGWI_SHA256_LEN)
+    if (EVP_Digest(nonnull(data), len, out, &n, EVP_sha256(), NULL) != 1 || n != PGWI_SHA256_LEN)
         return fail();
     return PGW_OK;
 }
@@ -62,8 +61,8 @@ pgw_status pgwi_pbkdf2_sha256(const void *pw, size_t pw_len, const void *salt, s
         out_len == 0 || out_len > INT_MAX || out == NULL)
         return PGW_E_INVALID;
     ERR_clear_error();
-    if (PKCS5_PBKDF2_HMAC(nonnull(pw), (int)pw_len, nonnull(salt), (int)salt_len,
-                          (int)iterations, EVP_sha256(), (int)out_len, out) != 1)
+    if (PKCS5_PBKDF2_HMAC(nonnull(pw), (int)pw_len, nonnull(salt), (int)salt_len, (int)iterations,
+                          EVP_sha256(), (int)out_len, out) != 1)
         return fail();
     return PGW_OK;
 }

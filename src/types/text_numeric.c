@@ -1,5 +1,4 @@
 /* Text-format decoders for integers, floating point and bool. */
-#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,65 +98,81 @@ pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
     if (p == NULL || len == 0 || len > 1100)
         return PGW_E_INVALID;
     if (ieq(p, len, "nan")) {
-        *out = NAN;
+        *out = (double)NAN;
         return PGW_OK;
     }
     if (ieq(p, len, "infinity") || ieq(p, len, "+infinity") || ieq(p, len, "inf")) {
-        *out = INFINITY;
+        *out = (double)INFINITY;
         return PGW_OK;
     }
     if (ieq(p, len, "-infinity") || ieq(p, len, "-inf")) {
-        *out = -INFINITY;
+        *out = -(double)INFINITY;
         return PGW_OK;
     }
-    /* strtod needs a NUL-terminated string and accepts more than the server
-     * prints (hex floats, leading spaces), so check the shape first:
-     * [sign] digits [. digits] [e [sign] digits]. numeric's output is at most
-     * ~1000 digits, hence the bound above. */
-    size_t i = 0, digits = 0;
+    /* Accept exactly what the server prints: [sign] digits [. digits]
+     * [e [sign] digits] (numeric's output is at most ~1000 digits, hence the
+     * bound above). strtod would also take hex floats and spaces, and it
+     * reads the radix character from LC_NUMERIC, so the value is rewritten
+     * without a radix point — "12.5e3" becomes "125e2" — which strtod
+     * reads the same in every locale. */
+    char tmp[1200];
+    size_t i = 0, o = 0, digits = 0, frac = 0;
     if (p[i] == '-' || p[i] == '+')
-        i++;
+        tmp[o++] = p[i++];
     while (i < len && p[i] >= '0' && p[i] <= '9') {
-        i++;
+        tmp[o++] = p[i++];
         digits++;
     }
     if (i < len && p[i] == '.') {
         i++;
         while (i < len && p[i] >= '0' && p[i] <= '9') {
-            i++;
+            tmp[o++] = p[i++];
             digits++;
+            frac++;
         }
     }
     if (digits == 0)
         return PGW_E_INVALID;
+    long exp = 0;
     if (i < len && (p[i] == 'e' || p[i] == 'E')) {
         i++;
+        bool neg = false;
         if (i < len && (p[i] == '-' || p[i] == '+'))
-            i++;
+            neg = p[i++] == '-';
         size_t ed = 0;
         while (i < len && p[i] >= '0' && p[i] <= '9') {
+            /* Saturate: beyond 100000 the value is 0 or infinite anyway. */
+            if (exp < 100000)
+                exp = exp * 10 + (p[i] - '0');
             i++;
             ed++;
         }
         if (ed == 0)
             return PGW_E_INVALID;
+        if (neg)
+            exp = -exp;
     }
     if (i != len)
         return PGW_E_INVALID;
-    char tmp[1101];
-    memcpy(tmp, p, len);
-    tmp[len] = '\0';
-    /* strtod honours LC_NUMERIC; the server always prints '.', so put the
-     * locale's radix character in its place when the program set one. */
-    const char *radix = localeconv()->decimal_point;
-    if (radix != NULL && radix[0] != '\0' && radix[0] != '.' && radix[1] == '\0') {
-        char *dot = memchr(tmp, '.', len);
-        if (dot != NULL)
-            *dot = radix[0];
+    exp -= (long)frac;
+    /* Append "e<exp>"; |exp| < 102000, so 8 bytes suffice. */
+    tmp[o++] = 'e';
+    if (exp < 0) {
+        tmp[o++] = '-';
+        exp = -exp;
     }
+    char rev[12];
+    size_t nd = 0;
+    do {
+        rev[nd++] = (char)('0' + exp % 10);
+        exp /= 10;
+    } while (exp > 0);
+    while (nd > 0)
+        tmp[o++] = rev[--nd];
+    tmp[o] = '\0';
     char *end = NULL;
     double v = strtod(tmp, &end);
-    if (end != tmp + len)
+    if (end == NULL || *end != '\0')
         return PGW_E_INVALID;
     if (isinf(v))
         return PGW_E_RANGE;

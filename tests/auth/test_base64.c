@@ -1,9 +1,9 @@
 /* Strict base64 (src/auth/base64.c): RFC 4648 section 10 vectors, round
  * trips over every length and byte value, and each kind of malformed
  * input refused. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -15,8 +15,13 @@ static const struct {
     const char *raw;
     const char *b64;
 } rfc4648[] = {
-    {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},         {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 
 static void test_base64_rfc4648_vectors_encode_and_decode(void **state)
@@ -69,12 +74,12 @@ static void test_base64_full_alphabet_decodes(void **state)
 static void test_base64_malformed_input_is_protocol_error(void **state)
 {
     const char *bad[] = {
-        "A",        "AB",       "ABC",       "ABCDE",     /* length not a multiple of 4 */
-        "AB=",      "Zg=",      "Zg===",                  /* padding count */
-        "====",     "A===",     "=AAA",      "AA=A",      /* padding position */
-        "Zg==Zg==", "Zm8=Zm9v",                           /* padding mid-stream */
-        "Zm9v!A==", "Zm-v",     "Zm_v",      "Zm9\x80",   /* outside the alphabet */
-        "Zm 9",     "Zm9\n",    "Zm\t9",    "Zm9v\r\nZg==", /* whitespace */
+        "A",        "AB",       "ABC",   "ABCDE",        /* length not a multiple of 4 */
+        "AB=",      "Zg=",      "Zg===",                 /* padding count */
+        "====",     "A===",     "=AAA",  "AA=A",         /* padding position */
+        "Zg==Zg==", "Zm8=Zm9v",                          /* padding mid-stream */
+        "Zm9v!A==", "Zm-v",     "Zm_v",  "Zm9\x80",      /* outside the alphabet */
+        "Zm 9",     "Zm9\n",    "Zm\t9", "Zm9v\r\nZg==", /* whitespace */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint8_t out[16];

@@ -4,13 +4,14 @@
  * FIPS 180-2 (SHA-256 "abc"), RFC 4231 (HMAC-SHA-256 cases 1 and 6),
  * RFC 7914 section 11 (PBKDF2-HMAC-SHA-256) and RFC 1321 (MD5); each was
  * also re-checked with Python's hashlib. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <cmocka.h>
+
 #include <openssl/err.h>
 
 #include "crypto/crypto.h"
@@ -63,11 +64,13 @@ static void test_crypto_pbkdf2_sha256_rfc7914_match(void **state)
 {
     uint8_t d[64];
     assert_int_equal(pgwi_pbkdf2_sha256("passwd", 6, "salt", 4, 1, d, 64), PGW_OK);
-    assert_hex(d, 64, "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
-                      "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783");
+    assert_hex(d, 64,
+               "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+               "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783");
     assert_int_equal(pgwi_pbkdf2_sha256("Password", 8, "NaCl", 4, 80000, d, 64), PGW_OK);
-    assert_hex(d, 64, "4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56"
-                      "a1d425a1225833549adb841b51c9b3176a272bdebba1d078478f62b397f33c8d");
+    assert_hex(d, 64,
+               "4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56"
+               "a1d425a1225833549adb841b51c9b3176a272bdebba1d078478f62b397f33c8d");
     /* An empty password is a valid input (Python hashlib). */
     assert_int_equal(pgwi_pbkdf2_sha256(NULL, 0, "salt", 4, 2, d, 32), PGW_OK);
     assert_hex(d, 32, "62384466264daadc4144018c6bd864648272b34da8980d31521ffcce92ae003b");
@@ -80,8 +83,7 @@ static void test_crypto_pbkdf2_bad_arguments_are_invalid(void **state)
     assert_int_equal(pgwi_pbkdf2_sha256("p", 1, "s", 1, 0x80000000u, d, 32), PGW_E_INVALID);
     assert_int_equal(pgwi_pbkdf2_sha256("p", 1, "s", 1, 1, d, 0), PGW_E_INVALID);
     assert_int_equal(pgwi_pbkdf2_sha256("p", 1, "s", 1, 1, NULL, 32), PGW_E_INVALID);
-    assert_int_equal(pgwi_pbkdf2_sha256("p", (size_t)0x80000000u, "s", 1, 1, d, 32),
-                     PGW_E_INVALID);
+    assert_int_equal(pgwi_pbkdf2_sha256("p", (size_t)0x80000000u, "s", 1, 1, d, 32), PGW_E_INVALID);
     assert_int_equal(pgwi_hmac_sha256("k", (size_t)0x80000000u, "d", 1, d), PGW_E_INVALID);
 }
 

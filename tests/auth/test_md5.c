@@ -2,9 +2,9 @@
  * with Python's hashlib as
  *   "md5" + md5(md5(password + user).hexdigest() + salt).hexdigest()
  * and hard-coded here. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
 

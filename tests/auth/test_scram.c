@@ -1,9 +1,9 @@
 /* SCRAM-SHA-256 client: the RFC 7677 vector, a recorded PostgreSQL 15
  * exchange, every malformed or hostile server message we refuse, the step
  * machine, and out-of-memory behaviour. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +11,10 @@
 
 #include <cmocka.h>
 
-#include "auth/auth_int.h"
 #include "pgwire/auth.h"
 #include "pgwire/buf.h"
+
+#include "auth/auth_int.h"
 
 /* A low-iteration exchange (i=16) with password "pencil" and client nonce
  * NONCE, user name empty as PostgreSQL sends it. The expected client-final
@@ -161,9 +162,9 @@ static void test_scram_rfc7677_inputs_empty_user_match_independent_values(void *
     pgw_buf_init(&cf, NULL, 0);
     pgw_buf_init(&out, NULL, 0);
     pgw_scram *s = NULL;
-    assert_int_equal(pgwi_scram_begin_with_nonce(&s, NULL, "pencil", 6, NULL,
-                                                 "rOprNGfwEbeRWgbNEkqO", 20, &cf),
-                     PGW_OK);
+    assert_int_equal(
+        pgwi_scram_begin_with_nonce(&s, NULL, "pencil", 6, NULL, "rOprNGfwEbeRWgbNEkqO", 20, &cf),
+        PGW_OK);
     assert_buf_equals(&cf, "n,,n=,r=rOprNGfwEbeRWgbNEkqO");
     assert_int_equal(cont_str(s,
                               "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
@@ -180,8 +181,8 @@ static void test_scram_rfc7677_inputs_empty_user_match_independent_values(void *
 
 /* tests/vectors/scram_pg15.txt: key=value lines. */
 typedef struct pg15_vector {
-    char password[256], client_nonce[256], client_first[512], server_first[512],
-        client_final[512], server_final[512];
+    char password[256], client_nonce[256], client_first[512], server_first[512], client_final[512],
+        server_final[512];
 } pg15_vector;
 
 static void load_pg15(pg15_vector *v)
@@ -268,8 +269,7 @@ static void test_scram_salt_at_cap_is_accepted(void **state)
     pgw_buf out;
     pgw_buf_init(&out, NULL, 0);
     assert_int_equal(cont_str(s, sf, &out), PGW_OK);
-    assert_buf_equals(&out,
-                      "c=biws,r=" NONCE "x,p=n/aYIcU/tDH0w9KI659LuaOk4RkPitlHhwk/838JdbM=");
+    assert_buf_equals(&out, "c=biws,r=" NONCE "x,p=n/aYIcU/tDH0w9KI659LuaOk4RkPitlHhwk/838JdbM=");
     assert_int_equal(fin_str(s, "v=fosw711yb2oHkupyK2HR2syJr2hrI3FluOaw+iXU55c="), PGW_OK);
     pgw_buf_free(&out);
     pgw_scram_free(s);
@@ -350,9 +350,9 @@ static void test_scram_cbind_tls_endpoint_binds_data(void **state)
     assert_buf_equals(&cf, "p=tls-server-end-point,,n=,r=" NONCE);
     pgw_buf_init(&out, NULL, 0);
     assert_int_equal(cont_str(s, SF16, &out), PGW_OK);
-    assert_buf_equals(&out,
-                      "c=cD10bHMtc2VydmVyLWVuZC1wb2ludCwsAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-                      ",r=" SNONCE ",p=2nKcP3WOqqdM68WfrKdLZVvFKPisB8gljFvCw4EffeQ=");
+    assert_buf_equals(
+        &out, "c=cD10bHMtc2VydmVyLWVuZC1wb2ludCwsAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+              ",r=" SNONCE ",p=2nKcP3WOqqdM68WfrKdLZVvFKPisB8gljFvCw4EffeQ=");
     assert_int_equal(fin_str(s, "v=CJW8N0QBbvi0jDhQnb39j0ATM0O1hfjxgVcCWMIriuc="), PGW_OK);
     pgw_scram_free(s);
     pgw_buf_free(&cf);
@@ -403,17 +403,16 @@ static void test_scram_begin_bad_nonce_is_invalid(void **state)
     pgw_buf_init(&cf, NULL, 0);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pgw_scram *s = NULL;
-        assert_int_equal(pgwi_scram_begin_with_nonce(&s, NULL, PW, 6, NULL, bad[i],
-                                                     strlen(bad[i]), &cf),
-                         PGW_E_INVALID);
+        assert_int_equal(
+            pgwi_scram_begin_with_nonce(&s, NULL, PW, 6, NULL, bad[i], strlen(bad[i]), &cf),
+            PGW_E_INVALID);
         assert_null(s);
     }
     char longn[PGWI_SCRAM_MAX_NONCE_LEN + 1];
     memset(longn, 'a', sizeof longn);
     pgw_scram *s = NULL;
-    assert_int_equal(
-        pgwi_scram_begin_with_nonce(&s, NULL, PW, 6, NULL, longn, sizeof longn, &cf),
-        PGW_E_INVALID);
+    assert_int_equal(pgwi_scram_begin_with_nonce(&s, NULL, PW, 6, NULL, longn, sizeof longn, &cf),
+                     PGW_E_INVALID);
     assert_int_equal(pgwi_scram_begin_with_nonce(&s, NULL, PW, 6, NULL, "a\0b", 3, &cf),
                      PGW_E_INVALID);
     assert_int_equal(cf.len, 0);
@@ -474,8 +473,8 @@ static void test_scram_non_ascii_password_is_accepted(void **state)
     pgw_buf_init(&cf, NULL, 0);
     pgw_buf_init(&out, NULL, 0);
     pgw_scram *s = NULL;
-    assert_int_equal(
-        pgwi_scram_begin_with_nonce(&s, NULL, pw, sizeof pw - 1, NULL, NONCE, 24, &cf), PGW_OK);
+    assert_int_equal(pgwi_scram_begin_with_nonce(&s, NULL, pw, sizeof pw - 1, NULL, NONCE, 24, &cf),
+                     PGW_OK);
     assert_int_equal(cont_str(s, SF16, &out), PGW_OK);
     /* Same server-first, different password: a different proof. */
     assert_int_equal(out.len, strlen(CF16));
@@ -490,8 +489,9 @@ static void test_scram_non_ascii_password_is_accepted(void **state)
 
 static void test_scram_nonce_not_extending_ours_is_refused(void **state)
 {
-    assert_string_equal(expect_first_refused("r=Xyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=16"),
-                        "server nonce does not extend the client nonce");
+    assert_string_equal(
+        expect_first_refused("r=Xyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=16"),
+        "server nonce does not extend the client nonce");
     /* A prefix of ours is not an extension either. */
     assert_string_equal(expect_first_refused("r=fyko+d2lbb,s=QSXCR+Q6sek8bf92,i=16"),
                         "server nonce does not extend the client nonce");
@@ -512,10 +512,8 @@ static void test_scram_nonce_with_comma_is_refused(void **state)
 static void test_scram_nonce_with_unprintable_bytes_is_refused(void **state)
 {
     const char *bad[] = {
-        "r=" NONCE "a\x01,s=QSXCR+Q6sek8bf92,i=16",
-        "r=" NONCE "a b,s=QSXCR+Q6sek8bf92,i=16",
-        "r=" NONCE "a\x7f,s=QSXCR+Q6sek8bf92,i=16",
-        "r=" NONCE "\xc3\xa9,s=QSXCR+Q6sek8bf92,i=16",
+        "r=" NONCE "a\x01,s=QSXCR+Q6sek8bf92,i=16", "r=" NONCE "a b,s=QSXCR+Q6sek8bf92,i=16",
+        "r=" NONCE "a\x7f,s=QSXCR+Q6sek8bf92,i=16", "r=" NONCE "\xc3\xa9,s=QSXCR+Q6sek8bf92,i=16",
         "r=" NONCE "a\t,s=QSXCR+Q6sek8bf92,i=16",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -545,8 +543,8 @@ static void test_scram_huge_server_first_is_refused(void **state)
  * (2147483647 iterations would take minutes). */
 static void test_scram_bad_iteration_counts_are_refused(void **state)
 {
-    const char *invalid[] = {"0", "-1", "+16", " 16", "16 ", "016", "4096abc", "", "0x10", "1e3",
-                             "16,x=1"};
+    const char *invalid[] = {"0",       "-1", "+16",  " 16", "16 ",   "016",
+                             "4096abc", "",   "0x10", "1e3", "16,x=1"};
     char msg[256];
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
         snprintf(msg, sizeof msg, "r=%s,s=QSXCR+Q6sek8bf92,i=%s", SNONCE, invalid[i]);
@@ -593,8 +591,9 @@ static void test_scram_bad_salts_are_refused(void **state)
 {
     assert_string_equal(expect_first_refused("r=" SNONCE ",s=,i=16"),
                         "empty salt in server-first-message");
-    const char *bad[] = {"QSXCR+Q6sek8bf9", "QSXCR+Q6sek8bf9!", "QSXC=+Q6sek8bf92",
-                         "QSXCR-Q6sek8bf92", "QSXCR+Q6sek8bf92=", "====", "QSXCR+Q6 ek8bf92"};
+    const char *bad[] = {"QSXCR+Q6sek8bf9",  "QSXCR+Q6sek8bf9!",  "QSXC=+Q6sek8bf92",
+                         "QSXCR-Q6sek8bf92", "QSXCR+Q6sek8bf92=", "====",
+                         "QSXCR+Q6 ek8bf92"};
     char msg[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(msg, sizeof msg, "r=%s,s=%s,i=16", SNONCE, bad[i]);
@@ -609,8 +608,7 @@ static void test_scram_salt_over_cap_is_refused(void **state)
     memset(salt, 0xa5, sizeof salt);
     char msg[2048] = "r=" SNONCE ",s=";
     size_t n = strlen(msg), got = 0;
-    assert_int_equal(pgwi_base64_encode(salt, sizeof salt, msg + n, sizeof msg - n, &got),
-                     PGW_OK);
+    assert_int_equal(pgwi_base64_encode(salt, sizeof salt, msg + n, sizeof msg - n, &got), PGW_OK);
     memcpy(msg + n + got, ",i=16", 6);
     assert_string_equal(expect_first_refused(msg), "salt in server-first-message is too long");
 }
@@ -626,22 +624,22 @@ static void test_scram_mandatory_extension_is_refused(void **state)
 static void test_scram_bad_attribute_layout_is_refused(void **state)
 {
     const char *bad[] = {
-        "",                                                    /* empty */
-        "s=QSXCR+Q6sek8bf92,r=" SNONCE ",i=16",                /* order */
-        "r=" SNONCE ",i=16,s=QSXCR+Q6sek8bf92",                /* order */
-        "r=" SNONCE ",r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16",   /* duplicate r */
+        "",                                                        /* empty */
+        "s=QSXCR+Q6sek8bf92,r=" SNONCE ",i=16",                    /* order */
+        "r=" SNONCE ",i=16,s=QSXCR+Q6sek8bf92",                    /* order */
+        "r=" SNONCE ",r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16",       /* duplicate r */
         "r=" SNONCE ",s=QSXCR+Q6sek8bf92,s=QSXCR+Q6sek8bf92,i=16", /* duplicate s */
-        "r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16,i=16",           /* duplicate i */
-        "r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16,x=y",            /* extension */
-        "r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16,",               /* trailing comma */
-        "r=" SNONCE ",x=1,s=QSXCR+Q6sek8bf92,i=16",            /* unknown */
-        "r=" SNONCE ",i=16",                                   /* missing s */
-        "s=QSXCR+Q6sek8bf92,i=16",                             /* missing r */
-        "r=" SNONCE,                                           /* r only */
-        "R=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16",                /* case */
-        "r" SNONCE ",s=QSXCR+Q6sek8bf92,i=16",                 /* no '=' */
-        ",r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16",               /* leading comma */
-        "e=other-error",                                       /* error in first */
+        "r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16,i=16",               /* duplicate i */
+        "r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16,x=y",                /* extension */
+        "r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16,",                   /* trailing comma */
+        "r=" SNONCE ",x=1,s=QSXCR+Q6sek8bf92,i=16",                /* unknown */
+        "r=" SNONCE ",i=16",                                       /* missing s */
+        "s=QSXCR+Q6sek8bf92,i=16",                                 /* missing r */
+        "r=" SNONCE,                                               /* r only */
+        "R=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16",                    /* case */
+        "r" SNONCE ",s=QSXCR+Q6sek8bf92,i=16",                     /* no '=' */
+        ",r=" SNONCE ",s=QSXCR+Q6sek8bf92,i=16",                   /* leading comma */
+        "e=other-error",                                           /* error in first */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_first_refused(bad[i]);
@@ -708,8 +706,7 @@ static void test_scram_server_error_is_refused_without_echo(void **state)
 static void test_scram_malformed_server_final_is_refused(void **state)
 {
     assert_string_equal(expect_final_refused(""), "malformed server-final-message: expected v=");
-    assert_string_equal(expect_final_refused("x=1"),
-                        "malformed server-final-message: expected v=");
+    assert_string_equal(expect_final_refused("x=1"), "malformed server-final-message: expected v=");
     assert_string_equal(expect_final_refused("V=FBMmI7y5//LAsyMNTJwKXQ/cMP7Owb/iip/DIZlbnag="),
                         "malformed server-final-message: expected v=");
     assert_string_equal(expect_final_refused(SV16 ",x=1"),
@@ -784,6 +781,14 @@ static void test_scram_null_arguments_are_handled(void **state)
     s = after_first();
     assert_int_equal(pgw_scram_finish(s, NULL, 3), PGW_E_INVALID);
     assert_int_equal(fin_str(s, SV16), PGW_E_STATE);
+    pgw_scram_free(s);
+
+    /* NULL with length 0 is an empty message: malformed, not a crash. */
+    s = begin_ok(0);
+    assert_int_equal(pgw_scram_continue(s, NULL, 0, &out), PGW_E_AUTH);
+    pgw_scram_free(s);
+    s = after_first();
+    assert_int_equal(pgw_scram_finish(s, NULL, 0), PGW_E_AUTH);
     pgw_scram_free(s);
     pgw_buf_free(&out);
 }

@@ -120,6 +120,9 @@ void fs_expect_msg(fs_script *s, char tag);
 
 /* ---- sending (each encodes its message now with the backend builders) ---- */
 
+/** The one-byte answer to SSLRequest/GSSENCRequest. The fake server has no
+ * TLS: after 'S' the client's handshake bytes fail the next expectation,
+ * which is what a test of "server accepted TLS" without TLS wants. */
 void fs_send_ssl_response(fs_script *s, char answer);
 void fs_send_auth_ok(fs_script *s);
 void fs_send_auth_cleartext(fs_script *s);

@@ -1,0 +1,380 @@
+/* Startup and authentication of the engine against the fake server, in
+ * memory: every method, and the ways a server can fail or cheat. */
+#include <stdlib.h>
+
+#include "rig.h"
+
+#define CI "user=alice password=s3cret dbname=app application_name=tests"
+
+static void expect_ready(rig *r)
+{
+    assert_int_equal(pgw_conn_get_state(r->c), PGW_CONN_IDLE);
+    assert_int_equal(pgw_conn_tx_status(r->c), PGW_TX_IDLE);
+    assert_true(fs_done(r->fs));
+    assert_false(fs_failed(r->fs, NULL));
+}
+
+static void test_startup_trust_reaches_idle(void **s)
+{
+    for (size_t chunk = 0; chunk <= 3; chunk++) {
+        fs_script *sc = fs_script_new();
+        fs_expect_startup(sc, "alice", "app");
+        fs_expect_startup_param(sc, "application_name", "tests");
+        fs_expect_startup_param(sc, "client_encoding", "UTF8");
+        fs_send_auth_ok(sc);
+        fs_send_parameter_status(sc, "server_version", "15.4");
+        fs_send_parameter_status(sc, "client_encoding", "UTF8");
+        fs_send_backend_key(sc, 4242, 0x01020304);
+        fs_send_ready(sc, 'I');
+        rig r;
+        rig_init(&r, sc, CI, chunk);
+        assert_int_equal(rig_connect(&r), PGW_OK);
+        expect_ready(&r);
+        assert_string_equal(pgw_conn_parameter(r.c, "server_version"), "15.4");
+        assert_int_equal(pgw_conn_backend_pid(r.c), 4242);
+        const uint8_t *key;
+        assert_int_equal(pgw_conn_cancel_key(r.c, &key), 4);
+        assert_memory_equal(key, "\x01\x02\x03\x04", 4);
+        /* No password went over the wire for trust. */
+        assert_int_equal(fs_count_received(r.fs, 'p'), 0);
+        rig_free(&r);
+    }
+}
+
+static void test_startup_cleartext_sends_password(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_cleartext(sc);
+    fs_expect_password(sc, "s3cret");
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    rig r;
+    rig_init(&r, sc, CI, 1);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    expect_ready(&r);
+    rig_free(&r);
+}
+
+static void test_startup_md5_sends_hash(void **s)
+{
+    const uint8_t salt[4] = {0x93, 0x01, 0xfe, 0x7a};
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_md5(sc, salt);
+    fs_expect_md5_password(sc, "alice", "s3cret", salt);
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    expect_ready(&r);
+    rig_free(&r);
+}
+
+static void test_startup_scram_verifies_server(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_scram_opts o;
+    fs_scram_opts_init(&o, "s3cret");
+    fs_scram(sc, &o);
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    rig r;
+    rig_init(&r, sc, CI, 7);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    expect_ready(&r);
+    rig_free(&r);
+}
+
+/* Run a SCRAM script whose server misbehaves; the client must refuse it. */
+static void scram_refused(fs_scram_tamper t, uint32_t iterations, bool auth_ok_after,
+                          const char *reason)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_scram_opts o;
+    fs_scram_opts_init(&o, "s3cret");
+    o.tamper = t;
+    o.iterations = iterations;
+    fs_scram(sc, &o);
+    if (auth_ok_after) {
+        fs_send_auth_ok(sc);
+        fs_send_startup_tail(sc, 1, 2);
+    }
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_E_AUTH);
+    assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_BROKEN);
+    if (strstr(pgw_conn_errmsg(r.c), reason) == NULL)
+        fail_msg("message \"%s\" lacks \"%s\"", pgw_conn_errmsg(r.c), reason);
+    assert_null(strstr(pgw_conn_errmsg(r.c), "s3cret"));
+    /* Sticky: the engine refuses to go on. */
+    assert_int_equal(pgw_conn_step(r.c), PGW_E_AUTH);
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_query_send(r.c, "SELECT 1", &cur), PGW_E_AUTH);
+    rig_free(&r);
+}
+
+static void test_startup_scram_bad_signature_refused(void **s)
+{
+    scram_refused(FS_SCRAM_BAD_SIGNATURE, 0, true, "SCRAM");
+}
+
+static void test_startup_scram_foreign_nonce_refused(void **s)
+{
+    scram_refused(FS_SCRAM_FOREIGN_NONCE, 0, false, "SCRAM");
+}
+
+static void test_startup_scram_auth_ok_without_final_refused(void **s)
+{
+    /* A server that skips SASLFinal never proved it knew the password. */
+    scram_refused(FS_SCRAM_SKIP_FINAL, 0, true, "AuthenticationOk before completing");
+}
+
+static void test_startup_scram_error_final_refused(void **s)
+{
+    scram_refused(FS_SCRAM_ERROR_FINAL, 0, false, "SCRAM");
+}
+
+static void test_startup_scram_huge_iterations_refused(void **s)
+{
+    scram_refused(FS_SCRAM_HONEST, 2147483647u, false, "SCRAM");
+}
+
+static void test_startup_no_password_sends_nothing(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_cleartext(sc);
+    rig r;
+    rig_init(&r, sc, "user=alice dbname=app", 0);
+    assert_int_equal(rig_connect(&r), PGW_E_AUTH);
+    assert_string_equal(pgw_conn_errmsg(r.c), "fe_sendauth: no password supplied");
+    assert_int_equal(fs_count_received(r.fs, 'p'), 0);
+    rig_free(&r);
+}
+
+static void test_startup_server_error_28P01_is_auth(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_cleartext(sc);
+    fs_expect_password(sc, "s3cret");
+    fs_send_error_msg(sc, "FATAL", "28P01", "password authentication failed for user \"alice\"");
+    fs_close(sc);
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_E_AUTH);
+    const pgw_error *e = pgw_conn_error(r.c);
+    assert_string_equal(e->sqlstate, "28P01");
+    assert_string_equal(e->summary, "FATAL:  password authentication failed for user \"alice\"");
+    rig_free(&r);
+}
+
+static void test_startup_server_error_other_is_server(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_ok(sc);
+    fs_send_error_msg(sc, "FATAL", "3D000", "database \"app\" does not exist");
+    fs_close(sc);
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_E_SERVER);
+    assert_string_equal(pgw_conn_error(r.c)->sqlstate, "3D000");
+    assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_BROKEN);
+    rig_free(&r);
+}
+
+static void unsupported_auth(int32_t code, const char *msg)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_request(sc, code, NULL, 0);
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_E_UNSUPPORTED);
+    assert_string_equal(pgw_conn_errmsg(r.c), msg);
+    assert_int_equal(fs_count_received(r.fs, 'p'), 0);
+    rig_free(&r);
+}
+
+static void test_startup_gss_sspi_kerberos_refused(void **s)
+{
+    unsupported_auth(PGW_AUTH_GSS, "GSSAPI authentication not supported");
+    unsupported_auth(PGW_AUTH_SSPI, "SSPI authentication not supported");
+    unsupported_auth(PGW_AUTH_KERBEROS_V5, "Kerberos 5 authentication not supported");
+    unsupported_auth(99, "authentication method 99 not supported");
+}
+
+static void test_startup_sasl_without_scram_refused(void **s)
+{
+    const char *mechs[] = {"SCRAM-SHA-256-PLUS"};
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_sasl(sc, mechs, 1);
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_E_AUTH);
+    assert_non_null(strstr(pgw_conn_errmsg(r.c), "SCRAM-SHA-256-PLUS"));
+    assert_int_equal(fs_count_received(r.fs, 'p'), 0);
+    rig_free(&r);
+}
+
+/* Each script misbehaves after the startup packet; the status is exact. */
+typedef struct hostile {
+    const char *name;
+    const char *raw; /* bytes after the startup packet */
+    size_t len;
+    pgw_status want;
+} hostile;
+
+#define RAW(s) s, sizeof(s) - 1
+
+static const hostile startup_cases[] = {
+    {"length 3", RAW("R\x00\x00\x00\x03"), PGW_E_PROTOCOL},
+    {"length 0", RAW("R\x00\x00\x00\x00"), PGW_E_PROTOCOL},
+    {"length 0x7FFFFFFF", RAW("R\x7f\xff\xff\xff"), PGW_E_TOO_LARGE},
+    {"length 0x80000000 (negative)", RAW("R\x80\x00\x00\x00"), PGW_E_PROTOCOL},
+    {"length 0xFFFFFFFF (negative)", RAW("R\xff\xff\xff\xff"), PGW_E_PROTOCOL},
+    {"small type over 30000", RAW("K\x00\x01\x00\x00"), PGW_E_TOO_LARGE},
+    {"truncated then EOF", RAW("R\x00\x00\x00\x08\x00\x00"), PGW_E_CLOSED},
+    {"nothing then EOF", RAW(""), PGW_E_CLOSED},
+    {"md5 salt of 3 bytes", RAW("R\x00\x00\x00\x0b\x00\x00\x00\x05\x01\x02\x03"), PGW_E_PROTOCOL},
+    {"ReadyForQuery before auth", RAW("Z\x00\x00\x00\x05I"), PGW_E_PROTOCOL},
+    {"BackendKeyData before auth", RAW("K\x00\x00\x00\x0c\x00\x00\x00\x01\x00\x00\x00\x02"),
+     PGW_E_PROTOCOL},
+    {"unknown message type", RAW("\x01\x00\x00\x00\x04"), PGW_E_PROTOCOL},
+    {"DataRow during startup", RAW("D\x00\x00\x00\x06\x00\x00"), PGW_E_PROTOCOL},
+    {"NegotiateProtocolVersion", RAW("v\x00\x00\x00\x0c\x00\x00\x00\x00\x00\x00\x00\x00"),
+     PGW_E_PROTOCOL},
+    {"bad ReadyForQuery status",
+     RAW("R\x00\x00\x00\x08\x00\x00\x00\x00Z\x00\x00\x00\x05X"), PGW_E_PROTOCOL},
+    {"BackendKeyData key of 3 bytes",
+     RAW("R\x00\x00\x00\x08\x00\x00\x00\x00K\x00\x00\x00\x0b\x00\x00\x00\x01\x01\x02\x03"),
+     PGW_E_PROTOCOL},
+    {"second AuthenticationOk",
+     RAW("R\x00\x00\x00\x08\x00\x00\x00\x00R\x00\x00\x00\x08\x00\x00\x00\x00"), PGW_E_PROTOCOL},
+    {"SASLContinue without SASL", RAW("R\x00\x00\x00\x09\x00\x00\x00\x0bx"), PGW_E_PROTOCOL},
+    {"ErrorResponse without terminator", RAW("E\x00\x00\x00\x08SERR"), PGW_E_PROTOCOL},
+    {"encoding switched to BIG5",
+     RAW("R\x00\x00\x00\x08\x00\x00\x00\x00S\x00\x00\x00\x19" "client_encoding\x00"
+         "BIG5\x00"),
+     PGW_E_UNSUPPORTED},
+};
+
+static void test_startup_hostile_server_scenarios(void **s)
+{
+    for (size_t i = 0; i < sizeof startup_cases / sizeof startup_cases[0]; i++) {
+        const hostile *h = &startup_cases[i];
+        for (size_t chunk = 0; chunk <= 1; chunk++) {
+            fs_script *sc = fs_script_new();
+            fs_expect_startup(sc, "alice", "app");
+            if (h->len > 0)
+                fs_send_raw(sc, h->raw, h->len);
+            fs_close(sc);
+            rig r;
+            rig_init(&r, sc, CI, chunk);
+            pgw_status rc = rig_connect(&r);
+            if (rc != h->want)
+                fail_msg("%s: got %s (%s), want %s", h->name, pgw_status_name(rc),
+                         pgw_conn_errmsg(r.c), pgw_status_name(h->want));
+            if (getenv("PGW_SHOW_MESSAGES") && chunk == 0)
+                fprintf(stderr, "# %s: %s\n", h->name, pgw_conn_errmsg(r.c));
+            assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_BROKEN);
+            assert_true(pgw_conn_errmsg(r.c)[0] != '\0');
+            rig_free(&r);
+        }
+    }
+}
+
+static void test_startup_rejects_nul_free_options_before_wire(void **s)
+{
+    /* Options come from C strings, so they cannot hold a NUL; an empty
+     * user is refused before anything is written. */
+    fs_script *sc = fs_script_new();
+    rig r;
+    rig_init(&r, sc, "user='' dbname=x", 0);
+    assert_int_equal(pgw_conn_start(r.c), PGW_E_INVALID);
+    const uint8_t *p;
+    assert_int_equal(pgw_conn_output(r.c, &p), 0);
+    rig_free(&r);
+}
+
+static void test_startup_out_of_memory_at_every_allocation(void **s)
+{
+    /* The whole SCRAM startup with the Nth allocation failing, for every
+     * N until it succeeds: a clean status each time, nothing leaked. */
+    for (size_t n = 1; n < 200; n++) {
+        fs_script *sc = fs_script_new();
+        fs_expect_startup(sc, "alice", "app");
+        fs_scram_opts o;
+        fs_scram_opts_init(&o, "s3cret");
+        fs_scram(sc, &o);
+        fs_send_auth_ok(sc);
+        fs_send_startup_tail(sc, 1, 2);
+        rig r;
+        memset(&r, 0, sizeof r);
+        failing_alloc_init(&r.fa, n);
+        r.fs = fs_new(sc);
+        pgw_conn_options opt;
+        pgw_conn_options_init(&opt);
+        opt.conninfo = CI;
+        opt.allocator = failing_alloc_get(&r.fa);
+        pgw_status rc = pgw_conn_new(&r.c, &opt);
+        if (rc == PGW_E_NOMEM) {
+            assert_null(r.c);
+            fs_free(r.fs);
+            assert_true(failing_alloc_clean(&r.fa));
+            continue;
+        }
+        assert_int_equal(rc, PGW_OK);
+        rc = pgw_conn_start(r.c);
+        for (;;) {
+            if (rc != PGW_OK && rc != PGW_WANT_READ && rc != PGW_WANT_WRITE)
+                break;
+            rc = pgw_conn_step(r.c);
+            if (rc == PGW_OK)
+                break;
+            if ((rc == PGW_WANT_READ || rc == PGW_WANT_WRITE) && !rig_shuttle(&r))
+                fail_msg("stalled at allocation %zu", n);
+        }
+        bool done = r.fa.failures == 0;
+        if (!done) {
+            assert_true(rc == PGW_E_NOMEM || rc == PGW_E_AUTH);
+            assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_BROKEN);
+        } else {
+            assert_int_equal(rc, PGW_OK);
+        }
+        rig_free(&r);
+        if (done)
+            return;
+    }
+    fail_msg("startup never succeeded");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_startup_trust_reaches_idle),
+        cmocka_unit_test(test_startup_cleartext_sends_password),
+        cmocka_unit_test(test_startup_md5_sends_hash),
+        cmocka_unit_test(test_startup_scram_verifies_server),
+        cmocka_unit_test(test_startup_scram_bad_signature_refused),
+        cmocka_unit_test(test_startup_scram_foreign_nonce_refused),
+        cmocka_unit_test(test_startup_scram_auth_ok_without_final_refused),
+        cmocka_unit_test(test_startup_scram_error_final_refused),
+        cmocka_unit_test(test_startup_scram_huge_iterations_refused),
+        cmocka_unit_test(test_startup_no_password_sends_nothing),
+        cmocka_unit_test(test_startup_server_error_28P01_is_auth),
+        cmocka_unit_test(test_startup_server_error_other_is_server),
+        cmocka_unit_test(test_startup_gss_sspi_kerberos_refused),
+        cmocka_unit_test(test_startup_sasl_without_scram_refused),
+        cmocka_unit_test(test_startup_hostile_server_scenarios),
+        cmocka_unit_test(test_startup_rejects_nul_free_options_before_wire),
+        cmocka_unit_test(test_startup_out_of_memory_at_every_allocation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
