@@ -6,7 +6,8 @@
 #      throwaway PostgreSQL (scripts/pg-fixture.sh) and runs every suite
 #   3. the same with clang, -Db_sanitize=address,undefined, in build-ci/asan,
 #      against a fresh cluster
-#   4. ends with one line "N passed, N failed" over both runs, counted from
+#   4. a libFuzzer smoke run of every harness (scripts/fuzz.sh, 10 s each)
+#   5. ends with one line "N passed, N failed" over both runs, counted from
 #      each build's meson-logs/testlog.json by scripts/lib/testlog.py: a
 #      skipped test, a suite without tests or a build that fails counts as
 #      failed; the exit status is non-zero then, or when no test ran
@@ -127,6 +128,30 @@ else
     command -v clang >/dev/null 2>&1 || { sanitize_cc=gcc; sanitize_cxx=g++; }
     one_run asan "$sanitize_cc" "$sanitize_cxx" 3 \
         -Db_sanitize=address,undefined -Db_lundef=false
+fi
+
+# A short libFuzzer session per harness (scripts/fuzz.sh runs long ones by
+# hand): a clang -Dfuzzing=libfuzzer build with ASan+UBSan, each target
+# from its committed corpus. Each target counts as one test.
+fuzz_smoke() {
+    local out
+    rm -rf "$BUILD_ROOT/fuzz"
+    out=$(PGW_FUZZ_BUILD="$BUILD_ROOT/fuzz" bash scripts/fuzz.sh "${PGW_CI_FUZZ_SECONDS:-10}") || true
+    printf '%s\n' "$out"
+    local ok bad
+    ok=$(printf '%s\n' "$out" | grep -c '^FUZZ .* ok ' || true)
+    bad=$(printf '%s\n' "$out" | grep -c '^FUZZ .* FAILED ' || true)
+    # A build that failed prints no FUZZ line at all: one failure.
+    [ "$((ok + bad))" -gt 0 ] || bad=1
+    log "fuzz smoke: $ok passed, $bad failed"
+    TOTAL_PASSED=$((TOTAL_PASSED + ok))
+    TOTAL_FAILED=$((TOTAL_FAILED + bad))
+}
+if command -v clang >/dev/null 2>&1; then
+    phase "fuzz smoke (libFuzzer, ${PGW_CI_FUZZ_SECONDS:-10}s per target)" fuzz_smoke
+else
+    log "clang missing: the fuzz smoke run counts as one failure"
+    TOTAL_FAILED=$((TOTAL_FAILED + 1))
 fi
 
 log "total: $(elapsed_since "$T0")"

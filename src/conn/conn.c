@@ -178,9 +178,10 @@ static void free_params(pgw_conn *c)
         pgwi_free(c->a, c->params[i].name, c->params[i].name_len + 1);
         pgwi_free(c->a, c->params[i].value, c->params[i].value_len + 1);
     }
-    pgwi_free(c->a, c->params, c->nparams * sizeof *c->params);
+    pgwi_free(c->a, c->params, c->params_cap * sizeof *c->params);
     c->params = NULL;
     c->nparams = 0;
+    c->params_cap = 0;
 }
 
 void pgw_conn_free(pgw_conn *c)
@@ -604,11 +605,16 @@ static pgw_status set_param(pgw_conn *c, const char *name, const char *value)
     /* The server reports a few dozen parameters; a flood is hostile. */
     if (c->nparams >= 1024)
         return PGW_E_TOO_LARGE;
-    pgwi_param *np = pgwi_realloc(c->a, c->params, c->nparams * sizeof *np,
-                                  (c->nparams + 1) * sizeof *np);
-    if (np == NULL)
-        return PGW_E_NOMEM;
-    c->params = np;
+    if (c->nparams == c->params_cap) {
+        size_t cap = c->params_cap ? c->params_cap * 2 : 16;
+        pgwi_param *np = pgwi_realloc(c->a, c->params, c->params_cap * sizeof *np,
+                                      cap * sizeof *np);
+        if (np == NULL)
+            return PGW_E_NOMEM;
+        c->params = np;
+        c->params_cap = cap;
+    }
+    pgwi_param *np = c->params;
     pgwi_param *p = &np[c->nparams];
     p->name = pgwi_strndup(c->a, name, nl);
     p->value = pgwi_strndup(c->a, value, vl);

@@ -124,7 +124,7 @@ struct pgw_conn {
     int auth_method; /* last authentication request code honoured */
 
     pgwi_param *params;
-    size_t nparams;
+    size_t nparams, params_cap;
     int32_t backend_pid;
     uint8_t cancel_key[256];
     size_t cancel_key_len;

@@ -193,12 +193,12 @@ static pgw_status take_description(pgw_cursor *cur, const pgw_frame *f)
         return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
     }
     cur->desc_len = f->len;
+    cur->ncols = n; /* sizes the frees in reset_result, even on failure below */
     memcpy(cur->desc_body, f->body, f->len);
     pgw_frame copy = {f->tag, cur->desc_body, f->len};
     uint16_t n2;
     if (pgw_parse_row_description(&copy, cur->cols, n, &n2) != PGW_OK || n2 != n)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "RowDescription: malformed message");
-    cur->ncols = n;
     cur->has_rows = true;
     return PGW_OK;
 }

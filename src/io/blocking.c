@@ -194,8 +194,10 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
                     pgw_conn_option(c, "port"), timeout, &io->handle, errbuf, sizeof errbuf, &e);
     if (rc != PGW_OK) {
         io->handle = NULL;
-        pgwi_conn_break(c, rc == PGW_E_NOMEM ? rc : rc, "%s", errbuf[0] ? errbuf : "could not connect");
+        pgwi_conn_break(c, rc, "%s", errbuf[0] ? errbuf : "could not connect");
         pgwi_conn_set_errno(c, e);
+        /* Nothing reached a server: a pool may retry elsewhere at once. */
+        c->err.safe_to_retry = true;
         return rc;
     }
     const char *prefix = transport->open == pgw_transport_default()->open

@@ -462,6 +462,44 @@ static void test_query_terminate_closes(void **s)
     rig_free(&r);
 }
 
+static void test_query_out_of_memory_at_every_allocation(void **s)
+{
+    /* The normal query (rows, a notice, an error) with the Nth allocation
+     * after startup failing, for every N until it succeeds: a clean status,
+     * a defined state, nothing leaked. */
+    int degraded = 0;
+    for (size_t n = 1; n < 200; n++) {
+        fs_script *sc = session_start();
+        add_normal_query(sc);
+        rig r;
+        rig_init(&r, sc, CI, 3);
+        assert_int_equal(rig_connect(&r), PGW_OK);
+        r.fa.fail_at = r.fa.calls + n;
+        pgw_status rc = walk_normal_query(&r);
+        bool done = r.fa.failures == 0;
+        if (done) {
+            assert_int_equal(rc, PGW_OK);
+        } else if (rc == PGW_OK) {
+            /* Only the formatted one-line summary of the server error is
+             * optional: without memory for it the message stands in. */
+            assert_string_equal(pgw_conn_error(r.c)->summary, "division by zero");
+            degraded++;
+        } else {
+            assert_int_equal(rc, PGW_E_NOMEM);
+            /* Out of memory mid-stream breaks the connection; before the
+             * query went out it leaves it as it was. */
+            pgw_conn_state st = pgw_conn_get_state(r.c);
+            assert_true(st == PGW_CONN_BROKEN || st == PGW_CONN_IDLE);
+        }
+        rig_free(&r);
+        if (done) {
+            assert_true(degraded <= 1);
+            return;
+        }
+    }
+    fail_msg("query never succeeded");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_query_async_messages_mid_result),
         cmocka_unit_test(test_query_idle_fatal_is_reported),
         cmocka_unit_test(test_query_terminate_closes),
+        cmocka_unit_test(test_query_out_of_memory_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
