@@ -9,14 +9,25 @@
  *
  * Conventions for every function below:
  *  - builders return PGW_OK; PGW_E_INVALID for a bad argument (an interior NUL
- *    in a C-string field, a count above 65535, a bad kind byte) with nothing
- *    written; PGW_E_TOO_LARGE when the message length would not fit in int32,
+ *    in a C-string field, a count above 65535, a bad kind byte, a format
+ *    code other than 0/1, a format count that is neither 0, 1 nor the value
+ *    count, an empty or NULL startup name or mechanism, a startup packet
+ *    without "user", a NULL data pointer with a non-zero length) with
+ *    nothing written; PGW_E_TOO_LARGE when the message length would not fit
+ *    in int32 (or a startup packet body exceeds the server's 10000 bytes),
  *    with nothing written; or the buffer's sticky failure (PGW_E_NOMEM,
  *    PGW_E_TOO_LARGE). On failure the buffer's length is what it was before.
+ *    Sizes are checked before any byte of a value is read, so a huge length
+ *    is refused without touching its data. A NULL statement or portal name
+ *    means the unnamed one.
  *  - parsers take a frame whose tag the caller has already dispatched on and
  *    return PGW_OK or PGW_E_PROTOCOL (truncated, bad length or count, missing
- *    terminator, trailing bytes, invalid enumerated value). Views returned are
- *    borrowed: valid as long as the frame's bytes are.
+ *    terminator, trailing bytes, invalid enumerated value, a negative count
+ *    or version). Views returned are borrowed: valid as long as the frame's
+ *    bytes are.
+ *  - the framer's limits apply to the body length (libpq's 30000 counts the
+ *    length word too, so the two differ by 4 bytes). A length word that is
+ *    negative as an int32 (0x80000000..0xFFFFFFFF) is PGW_E_PROTOCOL.
  */
 #ifndef PGWIRE_PGWIRE_PROTO_H
 #define PGWIRE_PGWIRE_PROTO_H
@@ -243,7 +254,9 @@ PGW_API pgw_status pgw_parse_authentication(const pgw_frame *f, int32_t *code,
 PGW_API pgw_status pgw_sasl_mechanisms_next(const uint8_t *data, size_t len, size_t *pos,
                                             const char **name);
 
-/** BackendKeyData: pid and the secret key (4 bytes in 3.0; 4..256 accepted). */
+/** BackendKeyData: pid and the secret key (4 bytes in 3.0; 4..256 accepted;
+ * the key is the rest of the body, so trailing bytes cannot be told apart —
+ * the engine insists on 4 under protocol 3.0). */
 PGW_API pgw_status pgw_parse_backend_key_data(const pgw_frame *f, int32_t *pid,
                                               const uint8_t **key, size_t *key_len);
 
@@ -253,13 +266,15 @@ PGW_API pgw_status pgw_parse_command_complete(const pgw_frame *f, const char **t
 
 /** Affected-row count of a command tag ("INSERT 0 5" → 5, "SELECT 3" → 3,
  * UPDATE/DELETE/MERGE/FETCH/MOVE/COPY n).
- * @return PGW_OK with *rows set; PGW_END when the tag carries no count;
- *         PGW_E_PROTOCOL for a malformed or overflowing count. */
+ * @return PGW_OK with *rows set; PGW_END when the tag carries no count
+ *         (also a verb alone: "COPY"); PGW_E_PROTOCOL for a malformed or
+ *         overflowing count; PGW_E_INVALID for a NULL tag with a length. */
 PGW_API pgw_status pgw_command_tag_rows(const char *tag, size_t len, uint64_t *rows);
 
 /** CopyInResponse / CopyOutResponse / CopyBothResponse: overall format,
  * column count and a view of the int16 per-column formats (read them with
- * pgw_copy_response_format). */
+ * pgw_copy_response_format). A text COPY with a binary column is
+ * PGW_E_PROTOCOL. */
 PGW_API pgw_status pgw_parse_copy_response(const pgw_frame *f, int8_t *format,
                                            uint16_t *ncols, const uint8_t **col_formats);
 /** The i-th column format from a view returned by pgw_parse_copy_response. */
@@ -268,8 +283,11 @@ PGW_API int16_t pgw_copy_response_format(const uint8_t *col_formats, uint16_t i)
 /** DataRow. Fills vals[0..*ncols) with views; only -1 means NULL.
  * @return PGW_OK; PGW_E_TOO_LARGE when the row has more than `cap` columns;
  *         PGW_E_PROTOCOL when truncated, a length is negative other than -1
- *         or runs past the end, or bytes trail. vals may be NULL with cap 0
- *         to learn the count only (still fully validated). */
+ *         or runs past the end, or bytes trail. vals may be NULL (any
+ *         cap) to learn the count only (still fully validated). On
+ *         PGW_E_TOO_LARGE *ncols holds the real count and the first cap
+ *         entries are filled. The same holds for RowDescription and
+ *         ParameterDescription below. */
 PGW_API pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap,
                                       uint16_t *ncols);
 

@@ -190,7 +190,7 @@ void pgw_conn_free(pgw_conn *c)
         return;
     if (c->io_free != NULL)
         c->io_free(c);
-    pgwi_cursor_detach(c);
+    pgwi_conn_detach_cursor(c);
     pgw_scram_free(c->scram);
     pgwi_conninfo_free(c->a, c->opt);
     free_params(c);
@@ -209,7 +209,7 @@ void pgw_conn_free(pgw_conn *c)
 
 void pgwi_conn_restart(pgw_conn *c)
 {
-    pgwi_cursor_detach(c);
+    pgwi_conn_detach_cursor(c);
     pgw_scram_free(c->scram);
     c->scram = NULL;
     free_params(c);
@@ -717,34 +717,24 @@ size_t pgw_conn_cancel_key(const pgw_conn *c, const uint8_t **key)
     return c->cancel_key_len;
 }
 
+/* The active cursor's remaining results are now owed to nobody: count
+ * the ReadyForQuery still to come so the drain can skip them. (A cursor
+ * whose query finished is no longer active.) */
+void pgwi_conn_detach_cursor(pgw_conn *c)
+{
+    if (c->active == NULL)
+        return;
+    c->abandoned++;
+    c->active = NULL;
+}
+
 pgw_status pgw_conn_terminate(pgw_conn *c)
 {
     if (c->state == PGW_CONN_BROKEN || c->state == PGW_CONN_CLOSED || c->terminating)
         return PGW_OK;
-    pgwi_cursor_detach(c);
+    pgwi_conn_detach_cursor(c);
     if (pgw_build_terminate(&c->out) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
     c->terminating = true;
     return PGW_OK;
-}
-
-pgw_status pgw_conn_step(pgw_conn *c)
-{
-    switch (c->state) {
-    case PGW_CONN_BROKEN:
-        return c->err.status;
-    case PGW_CONN_CLOSED:
-        return PGW_E_CLOSED;
-    case PGW_CONN_NEW:
-        return PGW_E_STATE;
-    case PGW_CONN_STARTUP:
-        return pgwi_startup_step(c);
-    case PGW_CONN_BUSY:
-        if (c->active != NULL)
-            return PGW_E_STATE;
-        return pgwi_conn_drain(c);
-    case PGW_CONN_IDLE:
-        return pgwi_conn_drain(c);
-    }
-    return PGW_E_STATE;
 }

@@ -199,11 +199,12 @@ pgw_status pgwi_conn_want(const pgw_conn *c);
 pgw_status pgwi_startup_build(pgw_conn *c);
 pgw_status pgwi_startup_step(pgw_conn *c);
 
-/* Cursor (cursor.c): discard results owed to abandoned cursors and process
- * asynchronous messages. PGW_OK when nothing is owed any more. */
+/* Between queries (session.c): discard results owed to abandoned cursors
+ * and process asynchronous messages. PGW_OK when nothing is owed any more. */
 pgw_status pgwi_conn_drain(pgw_conn *c);
-/* The connection broke or was freed: detach the active cursor. */
-void pgwi_cursor_detach(pgw_conn *c);
+/* Forget the active cursor (freed, or the connection is going away); its
+ * results are skipped as they arrive. */
+void pgwi_conn_detach_cursor(pgw_conn *c);
 
 /* Zero-copy input for the blocking driver: a writable region of at least
  * `want` bytes at the end of the input buffer (NULL on failure, with the

@@ -64,113 +64,10 @@ pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out)
         return pgwi_conn_break(c, rc, "out of memory");
     }
     cur->state = PGWI_CUR_BEFORE;
-    cur->attached = true;
     c->active = cur;
     c->state = PGW_CONN_BUSY;
     *out = cur;
     return PGW_OK;
-}
-
-void pgwi_cursor_detach(pgw_conn *c)
-{
-    pgw_cursor *cur = c->active;
-    if (cur == NULL)
-        return;
-    if (cur->state != PGWI_CUR_DONE)
-        c->abandoned++;
-    cur->attached = false;
-    c->active = NULL;
-}
-
-/* Frames owed to freed cursors, and asynchronous messages while idle. */
-pgw_status pgwi_conn_drain(pgw_conn *c)
-{
-    for (;;) {
-        if (c->abandoned == 0 && c->active == NULL && c->state == PGW_CONN_BUSY)
-            c->state = PGW_CONN_IDLE;
-        pgw_frame f;
-        size_t used;
-        pgw_status rc = pgwi_conn_peek(c, &f, &used);
-        if (rc == PGW_WANT_READ) {
-            if (c->abandoned == 0)
-                return c->out.len > 0 ? PGW_WANT_WRITE : PGW_OK;
-            return pgwi_conn_want(c);
-        }
-        if (rc != PGW_OK)
-            return rc;
-        if (c->abandoned == 0) {
-            /* Idle: only asynchronous messages may arrive. A FATAL error
-             * (e.g. the backend was terminated) precedes the server closing
-             * the connection. */
-            if (f.tag == PGW_BE_ERROR_RESPONSE) {
-                pgwi_conn_consume(c, used);
-                rc = pgwi_conn_server_error(c, &f, PGW_E_CLOSED);
-                c->state = PGW_CONN_BROKEN;
-                c->tx = 0;
-                return rc;
-            }
-            if (c->active != NULL)
-                return PGW_OK; /* the frame belongs to the active cursor */
-            rc = pgwi_conn_async(c, &f);
-            if (rc == PGW_END)
-                return pgwi_conn_break(c, PGW_E_PROTOCOL,
-                                       "unexpected message type 0x%02x while idle", f.tag);
-            pgwi_conn_consume(c, used);
-            if (rc != PGW_OK)
-                return rc;
-            continue;
-        }
-        pgwi_conn_consume(c, used);
-        switch (f.tag) {
-        case PGW_BE_READY_FOR_QUERY: {
-            char st;
-            if (pgw_parse_ready_for_query(&f, &st) != PGW_OK)
-                return pgwi_conn_break(c, PGW_E_PROTOCOL, "ReadyForQuery: malformed message");
-            c->tx = st;
-            c->abandoned--;
-            break;
-        }
-        case PGW_BE_COPY_IN_RESPONSE:
-            if (pgw_build_copy_fail(&c->out, "query abandoned by the client") != PGW_OK)
-                return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
-            break;
-        case PGW_BE_ERROR_RESPONSE:
-            /* The abandoned query failed; nobody is listening for it, but a
-             * FATAL one means the server is going away. */
-            {
-                pgw_field_iter it;
-                pgw_field fld;
-                rc = pgw_fields_begin(&f, &it);
-                while (rc == PGW_OK) {
-                    rc = pgw_fields_next(&it, &fld);
-                    if (rc == PGW_OK && fld.code == 'V' &&
-                        (strcmp(fld.value, "FATAL") == 0 || strcmp(fld.value, "PANIC") == 0)) {
-                        rc = pgwi_conn_server_error(c, &f, PGW_E_CLOSED);
-                        c->state = PGW_CONN_BROKEN;
-                        c->tx = 0;
-                        return rc;
-                    }
-                }
-                if (rc != PGW_END)
-                    return pgwi_conn_break(c, PGW_E_PROTOCOL, "ErrorResponse: malformed message");
-            }
-            break;
-        case PGW_BE_ROW_DESCRIPTION:
-        case PGW_BE_DATA_ROW:
-        case PGW_BE_COMMAND_COMPLETE:
-        case PGW_BE_EMPTY_QUERY_RESPONSE:
-        case PGW_BE_COPY_OUT_RESPONSE:
-        case PGW_BE_COPY_DATA:
-        case PGW_BE_COPY_DONE:
-            break;
-        default:
-            rc = pgwi_conn_async(c, &f);
-            if (rc == PGW_END)
-                return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected message type 0x%02x", f.tag);
-            if (rc != PGW_OK)
-                return rc;
-        }
-    }
 }
 
 static pgw_status take_description(pgw_cursor *cur, const pgw_frame *f)
@@ -224,7 +121,6 @@ static pgw_status finish_query(pgw_cursor *cur, const pgw_frame *f)
     c->tx = st;
     cur->state = PGWI_CUR_DONE;
     cur->row_valid = false;
-    cur->attached = false;
     c->active = NULL;
     c->state = PGW_CONN_IDLE;
     return PGW_END;
@@ -245,7 +141,6 @@ static pgw_status take_error(pgw_cursor *cur, const pgw_frame *f)
         c->state = PGW_CONN_BROKEN;
         c->tx = 0;
         cur->state = PGWI_CUR_DONE;
-        cur->attached = false;
         c->active = NULL;
         return PGW_E_CLOSED;
     }
@@ -260,7 +155,7 @@ static pgw_status take_error(pgw_cursor *cur, const pgw_frame *f)
 static pgw_status advance(pgw_cursor *cur, bool want_row)
 {
     pgw_conn *c = cur->c;
-    if (!cur->attached) {
+    if (c->active != cur) {
         if (c->state == PGW_CONN_BROKEN && cur->state != PGWI_CUR_DONE)
             return c->err.status;
         return PGW_END;
@@ -434,8 +329,8 @@ void pgw_cursor_free(pgw_cursor *cur)
     if (cur == NULL)
         return;
     pgw_conn *c = cur->c;
-    if (cur->attached && c->active == cur)
-        pgwi_cursor_detach(c);
+    if (c->active == cur)
+        pgwi_conn_detach_cursor(c);
     if (cur->collecting != NULL)
         pgw_result_free(cur->collecting);
     reset_result(cur);

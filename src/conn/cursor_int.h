@@ -17,7 +17,6 @@ enum pgwi_cur_state {
 struct pgw_cursor {
     pgw_conn *c;
     enum pgwi_cur_state state;
-    bool attached; /* c->active == this */
     bool in_copy_out;
 
     /* Current result's description: names point into desc_body. */
