@@ -104,40 +104,34 @@ pgw_status pgw_build_backend_key_data(pgw_buf *out, int32_t pid, const uint8_t *
     return pgwi_msg_finish(out, start);
 }
 
-static pgw_status build_empty(pgw_buf *out, uint8_t tag)
-{
-    size_t start = pgwi_msg_begin(out, tag);
-    return pgwi_msg_finish(out, start);
-}
-
 pgw_status pgw_build_bind_complete(pgw_buf *out)
 {
-    return build_empty(out, PGW_BE_BIND_COMPLETE);
+    return pgwi_build_empty(out, PGW_BE_BIND_COMPLETE);
 }
 
 pgw_status pgw_build_close_complete(pgw_buf *out)
 {
-    return build_empty(out, PGW_BE_CLOSE_COMPLETE);
+    return pgwi_build_empty(out, PGW_BE_CLOSE_COMPLETE);
 }
 
 pgw_status pgw_build_parse_complete(pgw_buf *out)
 {
-    return build_empty(out, PGW_BE_PARSE_COMPLETE);
+    return pgwi_build_empty(out, PGW_BE_PARSE_COMPLETE);
 }
 
 pgw_status pgw_build_no_data(pgw_buf *out)
 {
-    return build_empty(out, PGW_BE_NO_DATA);
+    return pgwi_build_empty(out, PGW_BE_NO_DATA);
 }
 
 pgw_status pgw_build_empty_query_response(pgw_buf *out)
 {
-    return build_empty(out, PGW_BE_EMPTY_QUERY_RESPONSE);
+    return pgwi_build_empty(out, PGW_BE_EMPTY_QUERY_RESPONSE);
 }
 
 pgw_status pgw_build_portal_suspended(pgw_buf *out)
 {
-    return build_empty(out, PGW_BE_PORTAL_SUSPENDED);
+    return pgwi_build_empty(out, PGW_BE_PORTAL_SUSPENDED);
 }
 
 /* A message whose body is a list of C strings (any NULL is refused). */

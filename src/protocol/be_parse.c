@@ -22,23 +22,6 @@
 #define KEY_MIN 4u
 #define KEY_MAX 256u
 
-static const uint8_t empty_body[1] = {0};
-
-/* A reader over a frame body; a NULL body with length 0 reads as empty
- * (pointer arithmetic on NULL is undefined even for an offset of 0). */
-static void frame_reader(pgwi_reader *r, const pgw_frame *f)
-{
-    if (f->body == NULL)
-        pgwi_reader_init(r, empty_body, 0);
-    else
-        pgwi_reader_init(r, f->body, f->len);
-}
-
-static pgw_status finish(const pgwi_reader *r)
-{
-    return pgwi_reader_finish(r) ? PGW_OK : PGW_E_PROTOCOL;
-}
-
 pgw_status pgw_sasl_mechanisms_next(const uint8_t *data, size_t len, size_t *pos,
                                     const char **name)
 {
@@ -75,7 +58,7 @@ pgw_status pgw_parse_authentication(const pgw_frame *f, int32_t *code, const uin
                                     size_t *len)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     int32_t c = pgwi_read_i32(&r);
     if (r.failed)
         return PGW_E_PROTOCOL;
@@ -113,7 +96,7 @@ pgw_status pgw_parse_backend_key_data(const pgw_frame *f, int32_t *pid, const ui
                                       size_t *key_len)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     int32_t p = pgwi_read_i32(&r);
     size_t n = pgwi_reader_left(&r);
     if (r.failed || n < KEY_MIN || n > KEY_MAX)
@@ -127,10 +110,10 @@ pgw_status pgw_parse_backend_key_data(const pgw_frame *f, int32_t *pid, const ui
 pgw_status pgw_parse_command_complete(const pgw_frame *f, const char **tag, size_t *len)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     size_t n = 0;
     const char *t = pgwi_read_cstr(&r, &n);
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *tag = t;
     *len = n;
@@ -141,11 +124,11 @@ pgw_status pgw_parse_copy_response(const pgw_frame *f, int8_t *format, uint16_t 
                                    const uint8_t **col_formats)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     uint8_t overall = pgwi_read_u8(&r);
     uint16_t n = pgwi_read_u16(&r);
     const uint8_t *fmts = pgwi_read_bytes(&r, 2 * (size_t)n);
-    if (finish(&r) != PGW_OK || overall > 1)
+    if (pgwi_parse_finish(&r) != PGW_OK || overall > 1)
         return PGW_E_PROTOCOL;
     /* Per the protocol, a textual copy has every column textual too. */
     for (uint16_t i = 0; i < n; i++) {
@@ -167,7 +150,7 @@ int16_t pgw_copy_response_format(const uint8_t *col_formats, uint16_t i)
 pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap, uint16_t *ncols)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     uint16_t n = pgwi_read_u16(&r);
     if (r.failed)
         return PGW_E_PROTOCOL;
@@ -190,7 +173,7 @@ pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap,
             vals[i].len = len;
         }
     }
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *ncols = n;
     return vals != NULL && n > cap ? PGW_E_TOO_LARGE : PGW_OK;
@@ -199,14 +182,14 @@ pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap,
 pgw_status pgw_parse_function_call_response(const pgw_frame *f, pgw_value *out)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     int32_t len = pgwi_read_i32(&r);
     const uint8_t *ptr = NULL;
     if (len < -1)
         return PGW_E_PROTOCOL;
     if (len >= 0)
         ptr = pgwi_read_bytes(&r, (size_t)len);
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     out->ptr = ptr;
     out->len = len;
@@ -232,7 +215,7 @@ pgw_status pgw_parse_negotiate_protocol_version(const pgw_frame *f, int32_t *min
                                                 uint32_t *n_options, size_t *pos)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     int32_t m = pgwi_read_i32(&r);
     int32_t n = pgwi_read_i32(&r);
     if (r.failed || m < 0 || n < 0)
@@ -243,7 +226,7 @@ pgw_status pgw_parse_negotiate_protocol_version(const pgw_frame *f, int32_t *min
         if (pgwi_read_cstr(&r, NULL) == NULL)
             return PGW_E_PROTOCOL;
     }
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *minor = m;
     *n_options = (uint32_t)n;
@@ -255,11 +238,11 @@ pgw_status pgw_parse_notification_response(const pgw_frame *f, int32_t *pid,
                                            const char **channel, const char **payload)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     int32_t p = pgwi_read_i32(&r);
     const char *ch = pgwi_read_cstr(&r, NULL);
     const char *pl = pgwi_read_cstr(&r, NULL);
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *pid = p;
     *channel = ch;
@@ -271,10 +254,10 @@ pgw_status pgw_parse_parameter_description(const pgw_frame *f, uint32_t *oids, u
                                            uint16_t *n)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     uint16_t count = pgwi_read_u16(&r);
     const uint8_t *p = pgwi_read_bytes(&r, 4 * (size_t)count);
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *n = count;
     if (oids == NULL)
@@ -287,10 +270,10 @@ pgw_status pgw_parse_parameter_description(const pgw_frame *f, uint32_t *oids, u
 pgw_status pgw_parse_parameter_status(const pgw_frame *f, const char **name, const char **value)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     const char *nm = pgwi_read_cstr(&r, NULL);
     const char *val = pgwi_read_cstr(&r, NULL);
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *name = nm;
     *value = val;
@@ -300,9 +283,9 @@ pgw_status pgw_parse_parameter_status(const pgw_frame *f, const char **name, con
 pgw_status pgw_parse_ready_for_query(const pgw_frame *f, char *status)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     uint8_t s = pgwi_read_u8(&r);
-    if (finish(&r) != PGW_OK || (s != 'I' && s != 'T' && s != 'E'))
+    if (pgwi_parse_finish(&r) != PGW_OK || (s != 'I' && s != 'T' && s != 'E'))
         return PGW_E_PROTOCOL;
     *status = (char)s;
     return PGW_OK;
@@ -312,7 +295,7 @@ pgw_status pgw_parse_row_description(const pgw_frame *f, pgw_column_desc *cols, 
                                      uint16_t *ncols)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     uint16_t n = pgwi_read_u16(&r);
     if (r.failed || (size_t)n > pgwi_reader_left(&r) / ROW_DESC_MIN_COLUMN)
         return PGW_E_PROTOCOL;
@@ -330,7 +313,7 @@ pgw_status pgw_parse_row_description(const pgw_frame *f, pgw_column_desc *cols, 
         if (cols != NULL && i < cap)
             cols[i] = c;
     }
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *ncols = n;
     return cols != NULL && n > cap ? PGW_E_TOO_LARGE : PGW_OK;

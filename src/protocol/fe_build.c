@@ -55,13 +55,6 @@ static void reserve_message(pgw_buf *out, bool tagged, size_t length_word)
     (void)pgw_buf_reserve(out, length_word + (tagged ? 1u : 0u));
 }
 
-/* Shared by every builder whose body is empty. */
-static pgw_status build_empty(pgw_buf *out, uint8_t tag)
-{
-    size_t start = pgwi_msg_begin(out, tag);
-    return pgwi_msg_finish(out, start);
-}
-
 /* Formats are 0 (text) or 1 (binary); the server refuses anything else. */
 static bool formats_valid(const int16_t *formats, size_t n)
 {
@@ -360,22 +353,22 @@ pgw_status pgw_build_execute(pgw_buf *out, const char *portal, int32_t max_rows)
 
 pgw_status pgw_build_sync(pgw_buf *out)
 {
-    return build_empty(out, PGW_FE_SYNC);
+    return pgwi_build_empty(out, PGW_FE_SYNC);
 }
 
 pgw_status pgw_build_flush(pgw_buf *out)
 {
-    return build_empty(out, PGW_FE_FLUSH);
+    return pgwi_build_empty(out, PGW_FE_FLUSH);
 }
 
 pgw_status pgw_build_terminate(pgw_buf *out)
 {
-    return build_empty(out, PGW_FE_TERMINATE);
+    return pgwi_build_empty(out, PGW_FE_TERMINATE);
 }
 
 pgw_status pgw_build_copy_done(pgw_buf *out)
 {
-    return build_empty(out, PGW_FE_COPY_DONE);
+    return pgwi_build_empty(out, PGW_FE_COPY_DONE);
 }
 
 pgw_status pgw_build_copy_data(pgw_buf *out, const void *data, size_t len)

@@ -10,23 +10,6 @@
 #define CANCEL_KEY_MIN 4
 #define CANCEL_KEY_MAX 256
 
-static const uint8_t empty_body[1] = {0};
-
-/* A reader over a frame body; a NULL body with length 0 reads as empty
- * (pointer arithmetic on NULL is undefined even for an offset of 0). */
-static void frame_reader(pgwi_reader *r, const pgw_frame *f)
-{
-    if (f->body == NULL)
-        pgwi_reader_init(r, empty_body, 0);
-    else
-        pgwi_reader_init(r, f->body, f->len);
-}
-
-static pgw_status finish(const pgwi_reader *r)
-{
-    return pgwi_reader_finish(r) ? PGW_OK : PGW_E_PROTOCOL;
-}
-
 /* ---- startup phase ------------------------------------------------------ */
 
 pgw_status pgw_startup_params_next(const pgw_frame *f, size_t *pos, const char **name,
@@ -56,7 +39,7 @@ pgw_status pgw_startup_params_next(const pgw_frame *f, size_t *pos, const char *
 pgw_status pgw_parse_startup_packet(const pgw_frame *f, int32_t *code, size_t *params_pos)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     int32_t c = pgwi_read_i32(&r);
     if (r.failed)
         return PGW_E_PROTOCOL;
@@ -90,7 +73,7 @@ pgw_status pgw_parse_cancel_request(const pgw_frame *f, int32_t *pid, const uint
                                     size_t *key_len)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     int32_t c = pgwi_read_i32(&r);
     int32_t p = pgwi_read_i32(&r);
     size_t left = pgwi_reader_left(&r);
@@ -109,10 +92,10 @@ pgw_status pgw_parse_cancel_request(const pgw_frame *f, int32_t *pid, const uint
 static pgw_status parse_one_cstr(const pgw_frame *f, const char **s, size_t *len)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     size_t l = 0;
     const char *v = pgwi_read_cstr(&r, &l);
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *s = v;
     if (len != NULL)
@@ -129,7 +112,7 @@ pgw_status pgw_parse_sasl_initial_response(const pgw_frame *f, const char **mech
                                            const uint8_t **data, int32_t *len)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     size_t mlen = 0;
     const char *m = pgwi_read_cstr(&r, &mlen);
     int32_t l = pgwi_read_i32(&r);
@@ -141,7 +124,7 @@ pgw_status pgw_parse_sasl_initial_response(const pgw_frame *f, const char **mech
         if (d == NULL)
             return PGW_E_PROTOCOL;
     }
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *mech = m;
     *data = d;
@@ -167,12 +150,12 @@ pgw_status pgw_parse_parse(const pgw_frame *f, const char **stmt, const char **s
                            uint16_t *n_types, const uint8_t **types_view)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     const char *st = pgwi_read_cstr(&r, NULL);
     const char *q = pgwi_read_cstr(&r, NULL);
     uint16_t n = pgwi_read_u16(&r);
     const uint8_t *types = pgwi_read_bytes(&r, (size_t)n * 4);
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *stmt = st;
     *sql = q;
@@ -243,7 +226,7 @@ pgw_status pgw_parse_bind(const pgw_frame *f, pgw_bind_msg *out)
 {
     pgw_bind_msg m;
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     m.portal = pgwi_read_cstr(&r, NULL);
     m.stmt = pgwi_read_cstr(&r, NULL);
     m.n_formats = pgwi_read_u16(&r);
@@ -253,7 +236,7 @@ pgw_status pgw_parse_bind(const pgw_frame *f, pgw_bind_msg *out)
     m.params = read_values(&r, m.n_params, &m.params_len);
     m.n_result_formats = pgwi_read_u16(&r);
     m.result_formats = read_formats(&r, m.n_result_formats);
-    if (finish(&r) != PGW_OK || !formats_match(m.n_formats, m.n_params))
+    if (pgwi_parse_finish(&r) != PGW_OK || !formats_match(m.n_formats, m.n_params))
         return PGW_E_PROTOCOL;
     *out = m;
     return PGW_OK;
@@ -301,10 +284,10 @@ pgw_status pgw_value_iter_next(pgw_value_iter *it, pgw_value *out)
 static pgw_status parse_kind_name(const pgw_frame *f, char *kind, const char **name)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     uint8_t k = pgwi_read_u8(&r);
     const char *n = pgwi_read_cstr(&r, NULL);
-    if (finish(&r) != PGW_OK || (k != 'S' && k != 'P'))
+    if (pgwi_parse_finish(&r) != PGW_OK || (k != 'S' && k != 'P'))
         return PGW_E_PROTOCOL;
     *kind = (char)k;
     *name = n;
@@ -324,10 +307,10 @@ pgw_status pgw_parse_close(const pgw_frame *f, char *kind, const char **name)
 pgw_status pgw_parse_execute(const pgw_frame *f, const char **portal, int32_t *max_rows)
 {
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     const char *p = pgwi_read_cstr(&r, NULL);
     int32_t n = pgwi_read_i32(&r);
-    if (finish(&r) != PGW_OK)
+    if (pgwi_parse_finish(&r) != PGW_OK)
         return PGW_E_PROTOCOL;
     *portal = p;
     *max_rows = n;
@@ -345,7 +328,7 @@ pgw_status pgw_parse_function_call(const pgw_frame *f, pgw_function_call_msg *ou
 {
     pgw_function_call_msg m;
     pgwi_reader r;
-    frame_reader(&r, f);
+    pgwi_frame_reader(&r, f);
     m.function_oid = pgwi_read_u32(&r);
     m.n_formats = pgwi_read_u16(&r);
     m.formats = read_formats(&r, m.n_formats);
@@ -353,7 +336,7 @@ pgw_status pgw_parse_function_call(const pgw_frame *f, pgw_function_call_msg *ou
     m.args_len = 0;
     m.args = read_values(&r, m.n_args, &m.args_len);
     m.result_format = pgwi_read_i16(&r);
-    if (finish(&r) != PGW_OK || !formats_match(m.n_formats, m.n_args) ||
+    if (pgwi_parse_finish(&r) != PGW_OK || !formats_match(m.n_formats, m.n_args) ||
         (m.result_format != 0 && m.result_format != 1))
         return PGW_E_PROTOCOL;
     *out = m;

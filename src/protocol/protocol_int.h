@@ -113,4 +113,28 @@ static inline void pgwi_put_u32(pgw_buf *out, uint32_t v)
     (void)pgw_buf_put_i32(out, (int32_t)v);
 }
 
+/* A message with an empty body (Sync, Flush, BindComplete, ...). */
+static inline pgw_status pgwi_build_empty(pgw_buf *out, uint8_t tag)
+{
+    size_t start = pgwi_msg_begin(out, tag);
+    return pgwi_msg_finish(out, start);
+}
+
+/* A reader over a frame body; a NULL body with length 0 reads as empty
+ * (pointer arithmetic on NULL is undefined even for an offset of 0). */
+static inline void pgwi_frame_reader(pgwi_reader *r, const pgw_frame *f)
+{
+    static const uint8_t empty_body[1] = {0};
+    if (f->body == NULL)
+        pgwi_reader_init(r, empty_body, 0);
+    else
+        pgwi_reader_init(r, f->body, f->len);
+}
+
+/* Parsers end here: every byte consumed, nothing failed. */
+static inline pgw_status pgwi_parse_finish(const pgwi_reader *r)
+{
+    return pgwi_reader_finish(r) ? PGW_OK : PGW_E_PROTOCOL;
+}
+
 #endif
