@@ -67,7 +67,8 @@ typedef struct pgw_error {
     const char *routine;     /**< 'R' */
     int sys_errno;           /**< errno captured at an I/O failure, else 0 */
     unsigned long ssl_err;   /**< first OpenSSL error code at a TLS failure, else 0 */
-    bool safe_to_retry;      /**< true when no byte of the failed request reached the server */
+    bool safe_to_retry;      /**< true when no byte of the failed request reached the server
+                                  (set today for connection attempts that never reached one) */
     const char *summary;     /**< one line: "ERROR:  message" or the client-side text */
 } pgw_error;
 

@@ -202,6 +202,45 @@ static void test_socket_user_transport_carries_the_session(void **s)
     fs_free(fs);
 }
 
+static void test_socket_localhost_tries_every_address(void **s)
+{
+    /* The fake server listens on 127.0.0.1 only; "localhost" may resolve
+     * to ::1 first, which refuses, and the driver must go on. */
+    fs_script *sc = fs_script_new();
+    fs_trust_handshake(sc, "alice", "app");
+    uint16_t port;
+    fs_server *fs = serve(sc, &port, 5000);
+    char ci[128];
+    snprintf(ci, sizeof ci, "host=localhost port=%u user=alice dbname=app", (unsigned)port);
+    pgw_conn_options o;
+    pgw_conn_options_init(&o);
+    o.conninfo = ci;
+    o.use_environment = false;
+    pgw_conn *c = NULL;
+    pgw_status rc = pgw_connect(&c, &o);
+    if (rc != PGW_OK)
+        fprintf(stderr, "# %s\n", pgw_conn_errmsg(c));
+    assert_int_equal(rc, PGW_OK);
+    pgw_conn_free(c);
+    fs_serve_thread_join(fs);
+    fs_free(fs);
+}
+
+static void test_socket_refused_connect_is_safe_to_retry(void **s)
+{
+    /* Bind a port, close it: nothing listens there any more. */
+    fs_script *sc = fs_script_new();
+    uint16_t port;
+    fs_server *fs = fs_new(sc);
+    assert_int_equal(fs_listen(fs, &port), PGW_OK);
+    fs_free(fs);
+    pgw_conn *c = NULL;
+    assert_int_equal(connect_to(port, NULL, &c), PGW_E_IO);
+    assert_true(pgw_conn_error(c)->safe_to_retry);
+    assert_non_null(strstr(pgw_conn_errmsg(c), "Connection refused"));
+    pgw_conn_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +249,8 @@ int main(void)
         cmocka_unit_test(test_socket_io_timeout_bounds_a_stalled_query),
         cmocka_unit_test(test_socket_server_hangs_up_mid_result),
         cmocka_unit_test(test_socket_user_transport_carries_the_session),
+        cmocka_unit_test(test_socket_localhost_tries_every_address),
+        cmocka_unit_test(test_socket_refused_connect_is_safe_to_retry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
