@@ -62,6 +62,59 @@ PGW_API pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out
  * @return PGW_OK; PGW_E_INVALID. */
 PGW_API pgw_status pgw_decode_bool_text(const char *p, size_t len, bool *out);
 
+/* ---- date and time (text format, DateStyle ISO) ------------------------ */
+
+/** What pgw_decode_timestamp(tz)_text() stores for 'infinity' and
+ * '-infinity'. No finite timestamp decodes to either value. */
+#define PGW_TIMESTAMP_INFINITY INT64_MAX
+#define PGW_TIMESTAMP_NEG_INFINITY INT64_MIN
+/** What pgw_decode_date_text() stores for 'infinity' and '-infinity' (the
+ * server's own representation). No finite date decodes to either value. */
+#define PGW_DATE_INFINITY INT32_MAX
+#define PGW_DATE_NEG_INFINITY INT32_MIN
+
+/** Decode a text-format timestamptz as the server prints it with DateStyle
+ * ISO: "2020-01-01 00:00:01+00", "1999-12-31 19:00:00.5-05",
+ * "1900-01-01 05:21:10+05:21:10", "0044-03-15 12:00:00+00 BC",
+ * "10000-01-01 00:00:00+00", "infinity", "-infinity". The year has four
+ * or more digits, the fraction one to six, the zone offset is +HH, +HH:MM
+ * or +HH:MM:SS (under 16 hours); the calendar is the proleptic Gregorian
+ * one the server uses. Other DateStyles (Postgres, SQL, German) and
+ * anything the server only accepts on input are refused.
+ * @param p    the value's bytes (not NUL-terminated)
+ * @param len  their length
+ * @param usec_since_unix_epoch  receives microseconds since
+ *             1970-01-01 00:00:00 UTC, PGW_TIMESTAMP_INFINITY or
+ *             PGW_TIMESTAMP_NEG_INFINITY; untouched on failure
+ * @return PGW_OK; PGW_E_INVALID for text that is not in this format (or a
+ *         date that does not exist, such as February 30); PGW_E_RANGE for
+ *         a well-formed value outside int64 microseconds (after
+ *         294247-01-10 04:00:54.775806 UTC; the server goes up to 294276).
+ * Ownership: nothing is retained. */
+PGW_API pgw_status pgw_decode_timestamptz_text(const char *p, size_t len,
+                                               int64_t *usec_since_unix_epoch);
+
+/** Decode a text-format timestamp (without time zone), as
+ * pgw_decode_timestamptz_text() but with no zone offset in the text: the
+ * wall-clock fields are counted as if they were UTC.
+ * @return PGW_OK; PGW_E_INVALID; PGW_E_RANGE.
+ * Ownership: nothing is retained. */
+PGW_API pgw_status pgw_decode_timestamp_text(const char *p, size_t len,
+                                             int64_t *usec_since_unix_epoch);
+
+/** Decode a text-format date as the server prints it with DateStyle ISO:
+ * "2020-01-01", "4713-01-01 BC", "5874897-12-31", "infinity", "-infinity".
+ * @param days_since_unix_epoch  receives days since 1970-01-01 (negative
+ *             before), PGW_DATE_INFINITY or PGW_DATE_NEG_INFINITY;
+ *             untouched on failure
+ * @return PGW_OK; PGW_E_INVALID for text that is not in this format or a
+ *         date that does not exist; PGW_E_RANGE for a well-formed date
+ *         whose day count does not fit an int32 (never for a date the
+ *         server can print).
+ * Ownership: nothing is retained. */
+PGW_API pgw_status pgw_decode_date_text(const char *p, size_t len,
+                                        int32_t *days_since_unix_epoch);
+
 PGW_END_DECLS
 
 #endif

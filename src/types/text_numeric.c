@@ -1,4 +1,5 @@
 /* Text-format decoders for integers, floating point and bool. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,11 +7,13 @@
 #include "common/common_int.h"
 #include "types/types_int.h"
 
-/* Parse into a magnitude with overflow detection against `limit` (the
- * largest magnitude allowed for the sign), so INT64_MIN round-trips without
- * ever overflowing a signed type. */
-static pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit, uint64_t neg_limit,
-                            bool *neg_out, uint64_t *mag_out)
+/* Parse into a magnitude and check it against the limit for the sign once,
+ * at the end: up to 19 significant digits fit a uint64 (10^19 - 1 < 2^64),
+ * so the loop needs no per-digit overflow test (or division). More
+ * significant digits are out of range for every target type. Malformed
+ * text wins over range: the whole text is validated first. */
+static pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit, bool *neg_out,
+                            uint64_t *mag_out)
 {
     size_t i = 0;
     bool neg = false;
@@ -19,23 +22,20 @@ static pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit, uint6
     if (p[0] == '-' || p[0] == '+') {
         neg = p[0] == '-';
         i = 1;
-    }
-    if (i == len)
-        return PGW_E_INVALID;
-    uint64_t limit = neg ? neg_limit : pos_limit;
-    uint64_t mag = 0;
-    bool overflow = false;
-    for (; i < len; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        if (ch < '0' || ch > '9')
+        if (len == 1)
             return PGW_E_INVALID;
-        unsigned d = ch - '0';
-        if (mag > (limit - d) / 10)
-            overflow = true; /* keep scanning: malformed text wins over range */
-        else
-            mag = mag * 10 + d;
     }
-    if (overflow)
+    while (i < len && p[i] == '0')
+        i++;
+    bool too_long = len - i > 19;
+    uint64_t mag = 0;
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)p[i] - '0';
+        if (d > 9)
+            return PGW_E_INVALID;
+        mag = mag * 10 + d; /* wraps only when too_long, and is then unused */
+    }
+    if (too_long || mag > pos_limit + (neg ? 1u : 0u))
         return PGW_E_RANGE;
     *neg_out = neg;
     *mag_out = mag;
@@ -46,7 +46,7 @@ pgw_status pgw_decode_int8_text(const char *p, size_t len, int64_t *out)
 {
     bool neg;
     uint64_t mag;
-    pgw_status rc = parse_int(p, len, (uint64_t)INT64_MAX, (uint64_t)INT64_MAX + 1u, &neg, &mag);
+    pgw_status rc = parse_int(p, len, (uint64_t)INT64_MAX, &neg, &mag);
     if (rc != PGW_OK)
         return rc;
     if (neg)
@@ -60,7 +60,7 @@ pgw_status pgw_decode_int4_text(const char *p, size_t len, int32_t *out)
 {
     bool neg;
     uint64_t mag;
-    pgw_status rc = parse_int(p, len, (uint64_t)INT32_MAX, (uint64_t)INT32_MAX + 1u, &neg, &mag);
+    pgw_status rc = parse_int(p, len, (uint64_t)INT32_MAX, &neg, &mag);
     if (rc != PGW_OK)
         return rc;
     *out = neg ? (int32_t)(-(int64_t)mag) : (int32_t)mag;
@@ -71,7 +71,7 @@ pgw_status pgw_decode_int2_text(const char *p, size_t len, int16_t *out)
 {
     bool neg;
     uint64_t mag;
-    pgw_status rc = parse_int(p, len, (uint64_t)INT16_MAX, (uint64_t)INT16_MAX + 1u, &neg, &mag);
+    pgw_status rc = parse_int(p, len, (uint64_t)INT16_MAX, &neg, &mag);
     if (rc != PGW_OK)
         return rc;
     *out = neg ? (int16_t)(-(int64_t)mag) : (int16_t)mag;
@@ -93,67 +93,42 @@ static bool ieq(const char *p, size_t len, const char *lit)
     return true;
 }
 
-pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
+/* The validated text rewritten without a radix point and handed to strtod:
+ * the path for what the fast path below cannot do exactly (more than 19
+ * significant digits, a mantissa above 2^53, a large exponent). strtod
+ * would also take hex floats and spaces, and it reads the radix character
+ * from LC_NUMERIC, so "12.5e3" becomes "125e2", which strtod reads the same
+ * in every locale. The caller has checked the syntax and that len <= 1100. */
+static pgw_status decode_float_strtod(const char *p, size_t len, double *out)
 {
-    if (p == NULL || len == 0 || len > 1100)
-        return PGW_E_INVALID;
-    if (ieq(p, len, "nan")) {
-        *out = (double)NAN;
-        return PGW_OK;
-    }
-    if (ieq(p, len, "infinity") || ieq(p, len, "+infinity") || ieq(p, len, "inf")) {
-        *out = (double)INFINITY;
-        return PGW_OK;
-    }
-    if (ieq(p, len, "-infinity") || ieq(p, len, "-inf")) {
-        *out = -(double)INFINITY;
-        return PGW_OK;
-    }
-    /* Accept exactly what the server prints: [sign] digits [. digits]
-     * [e [sign] digits] (numeric's output is at most ~1000 digits, hence the
-     * bound above). strtod would also take hex floats and spaces, and it
-     * reads the radix character from LC_NUMERIC, so the value is rewritten
-     * without a radix point — "12.5e3" becomes "125e2" — which strtod
-     * reads the same in every locale. */
     char tmp[1200];
-    size_t i = 0, o = 0, digits = 0, frac = 0;
+    size_t i = 0, o = 0, frac = 0;
     if (p[i] == '-' || p[i] == '+')
         tmp[o++] = p[i++];
-    while (i < len && p[i] >= '0' && p[i] <= '9') {
+    while (i < len && p[i] >= '0' && p[i] <= '9')
         tmp[o++] = p[i++];
-        digits++;
-    }
     if (i < len && p[i] == '.') {
         i++;
         while (i < len && p[i] >= '0' && p[i] <= '9') {
             tmp[o++] = p[i++];
-            digits++;
             frac++;
         }
     }
-    if (digits == 0)
-        return PGW_E_INVALID;
     long exp = 0;
     if (i < len && (p[i] == 'e' || p[i] == 'E')) {
         i++;
         bool neg = false;
         if (i < len && (p[i] == '-' || p[i] == '+'))
             neg = p[i++] == '-';
-        size_t ed = 0;
         while (i < len && p[i] >= '0' && p[i] <= '9') {
             /* Saturate: beyond 100000 the value is 0 or infinite anyway. */
             if (exp < 100000)
                 exp = exp * 10 + (p[i] - '0');
             i++;
-            ed++;
         }
-        if (ed == 0)
-            return PGW_E_INVALID;
         if (neg)
             exp = -exp;
     }
-    if (i != len)
-        return PGW_E_INVALID;
     exp -= (long)frac;
     /* Append "e<exp>"; |exp| < 102000, so 8 bytes suffice. */
     tmp[o++] = 'e';
@@ -178,6 +153,132 @@ pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
         return PGW_E_RANGE;
     *out = v;
     return PGW_OK;
+}
+
+static pgw_status decode_float_special(const char *p, size_t len, double *out)
+{
+    if (ieq(p, len, "nan")) {
+        *out = (double)NAN;
+        return PGW_OK;
+    }
+    if (ieq(p, len, "infinity") || ieq(p, len, "+infinity") || ieq(p, len, "inf")) {
+        *out = (double)INFINITY;
+        return PGW_OK;
+    }
+    if (ieq(p, len, "-infinity") || ieq(p, len, "-inf")) {
+        *out = -(double)INFINITY;
+        return PGW_OK;
+    }
+    return PGW_E_INVALID;
+}
+
+/* Powers of ten that a double holds exactly (5^22 < 2^53). */
+static const double exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+#define MANTISSA_EXACT (UINT64_C(1) << 53)
+
+/* Clinger's fast path: when the mantissa and the power of ten are both
+ * exact doubles, one IEEE multiplication or division rounds the exact
+ * product or quotient once, which is the correctly rounded result. That
+ * covers every float8 the server prints with up to 15 significant digits
+ * in a moderate range, without strtod's arbitrary-precision machinery.
+ * Beyond 10^22 the excess power moves into the mantissa while that stays
+ * an exact integer ("15e30" is 15e8 * 1e22). It needs arithmetic carried
+ * out in double precision, not x87's extended one (FLT_EVAL_METHOD 0);
+ * elsewhere strtod does everything. */
+static bool clinger(uint64_t mant, long exp, double *out)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    if (mant > MANTISSA_EXACT || exp < -22 || exp > 22 + 15)
+        return false;
+    if (exp < 0) {
+        *out = (double)mant / exact_pow10[-exp];
+        return true;
+    }
+    for (; exp > 22; exp--) {
+        if (mant > MANTISSA_EXACT / 10)
+            return false;
+        mant *= 10;
+    }
+    *out = (double)mant * exact_pow10[exp];
+    return true;
+#else
+    (void)mant;
+    (void)exp;
+    (void)out;
+    return false;
+#endif
+}
+
+/* Accept exactly what the server prints: [sign] digits [. digits]
+ * [e [sign] digits] (numeric's output is at most ~1000 digits, hence the
+ * length bound), plus NaN and the infinities. */
+pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
+{
+    if (p == NULL || len == 0 || len > 1100)
+        return PGW_E_INVALID;
+    size_t i = 0;
+    bool neg = false;
+    if (p[0] == '-' || p[0] == '+') {
+        neg = p[0] == '-';
+        i = 1;
+    }
+    /* One pass collects the first 19 significant digits into a uint64
+     * (10^19 - 1 < 2^64), counts them, and tracks the decimal exponent. */
+    uint64_t mant = 0;
+    size_t digits = 0, sig = 0;
+    long exp = 0;
+    unsigned d;
+    for (; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++) {
+        digits++;
+        if (sig > 0 || d != 0) {
+            if (++sig <= 19)
+                mant = mant * 10 + d;
+        }
+    }
+    if (i < len && p[i] == '.') {
+        for (i++; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++) {
+            digits++;
+            exp--;
+            if (sig > 0 || d != 0) {
+                if (++sig <= 19)
+                    mant = mant * 10 + d;
+            }
+        }
+    }
+    if (digits == 0)
+        return decode_float_special(p, len, out);
+    if (i < len && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (i < len && (p[i] == '-' || p[i] == '+'))
+            eneg = p[i++] == '-';
+        long e = 0;
+        size_t ed = 0;
+        for (; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++, ed++) {
+            /* Saturate: beyond 100000 the value is 0 or infinite anyway. */
+            if (e < 100000)
+                e = e * 10 + (long)d;
+        }
+        if (ed == 0)
+            return PGW_E_INVALID;
+        exp += eneg ? -e : e;
+    }
+    if (i != len)
+        return PGW_E_INVALID;
+    if (mant == 0) {
+        /* Every digit was zero: the exponent does not matter. */
+        *out = neg ? -0.0 : 0.0;
+        return PGW_OK;
+    }
+    double v;
+    if (sig <= 19 && clinger(mant, exp, &v)) {
+        *out = neg ? -v : v;
+        return PGW_OK;
+    }
+    return decode_float_strtod(p, len, out);
 }
 
 pgw_status pgw_decode_bool_text(const char *p, size_t len, bool *out)

@@ -3,6 +3,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -91,6 +94,96 @@ static void test_float8_text_bad_and_overflow(void **s)
     assert_int_equal(pgw_decode_float8_text(big, sizeof big, &d), PGW_E_INVALID);
 }
 
+/* The decoded double must be bit-identical to glibc's strtod (correctly
+ * rounded) for the same text; the test runs in the C locale. */
+static void expect_same_as_strtod(const char *text)
+{
+    double got = 0.0, want = strtod(text, NULL);
+    pgw_status rc = pgw_decode_float8_text(S(text), &got);
+    if (rc != PGW_OK || memcmp(&got, &want, sizeof got) != 0)
+        fail_msg("\"%s\": status %d, got %.17g, want %.17g", text, (int)rc, got, want);
+}
+
+static void test_float8_text_fast_path_boundaries_match_strtod(void **s)
+{
+    static const char *cases[] = {
+        /* the mantissa limit: 2^53 is exact, 2^53 + 1 is not (falls back) */
+        "9007199254740992", "9007199254740993", "9007199254740991", "-9007199254740992",
+        "900719925474099.2", "9007199254740992e-22", "9007199254740993e-22",
+        /* the exponent limits of the exact powers: 1e22 is exact, 1e23 not */
+        "1e22", "1e23", "1e-22", "1e-23", "4.35e-23", "123456789012345e22",
+        "9.999999999999999e22", "1.7976931348623157e308", "2.2250738585072014e-308",
+        "4.9406564584124654e-324", "5e-324", "1e-400",
+        /* beyond 10^22 while mantissa * 10^k stays exact ("15e30") */
+        "15e30", "1e37", "1e38", "9007199254740992e15", "900719925474099e16",
+        "90071992547409e17",
+        /* values the server prints for float8, shortest round-trip form */
+        "0.1", "0.2", "0.3", "1.5", "-2.5e-05", "1.2345678901234567e-05", "3.141592653589793",
+        "2.718281828459045", "1e+15", "1.7976931348623157e+308", "123456789012345680000",
+        "0.30000000000000004", "1.5e+300", "7.5", "1500000",
+        /* leading and trailing zeros do not count as significant digits */
+        "0000000000000000000000000001.5", "0.000000000000000000000000000015",
+        "1.50000000000000000000000000000", "100000000000000000000", "12345678901234567890",
+        "1234567890123456789", "0.1234567890123456789", "-0", "0.0", "0e999", "-0.000e-5",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_same_as_strtod(cases[i]);
+    double d;
+    assert_int_equal(pgw_decode_float8_text(S("-0"), &d), PGW_OK);
+    assert_true(d == 0.0 && signbit(d));
+}
+
+/* A deterministic sweep: random doubles printed the ways the server and
+ * applications print them (shortest-ish %.15g, round-trip %.17g, %e with
+ * 1..17 digits), and random exact mantissas with exponents around the
+ * fast path's edges. */
+static void test_float8_text_random_sweep_matches_strtod(void **s)
+{
+    uint64_t x = UINT64_C(0x9E3779B97F4A7C15);
+    char buf[64];
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        uint64_t bits = x & ~(UINT64_C(0x7FF) << 52);
+        bits |= (uint64_t)(1023 - 80 + (int)(x % 160)) << 52; /* 2^-80 .. 2^80 */
+        memcpy(&v, &bits, sizeof v);
+        snprintf(buf, sizeof buf, "%.15g", v);
+        expect_same_as_strtod(buf);
+        snprintf(buf, sizeof buf, "%.17g", v);
+        expect_same_as_strtod(buf);
+        snprintf(buf, sizeof buf, "%.*e", (int)(x >> 60), v);
+        expect_same_as_strtod(buf);
+        uint64_t mant = (x >> 11) >> (x % 30); /* up to 2^53 - 1, often less */
+        int e = (int)((x >> 40) % 64) - 26;   /* -26 .. 37 */
+        snprintf(buf, sizeof buf, "%llue%d", (unsigned long long)mant, e);
+        expect_same_as_strtod(buf);
+    }
+}
+
+static void test_int_text_leading_zeros_and_19_digits(void **s)
+{
+    int64_t v;
+    int32_t i;
+    assert_int_equal(pgw_decode_int8_text(S("0000000000000000000000000042"), &v), PGW_OK);
+    assert_true(v == 42);
+    assert_int_equal(pgw_decode_int8_text(S("-00000000000000000000009223372036854775808"), &v),
+                     PGW_OK);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(pgw_decode_int8_text(S("-0"), &v), PGW_OK);
+    assert_true(v == 0);
+    /* 19 digits fit the accumulator; 20 never fit an int64 */
+    assert_int_equal(pgw_decode_int8_text(S("9999999999999999999"), &v), PGW_E_RANGE);
+    assert_int_equal(pgw_decode_int8_text(S("18446744073709551616"), &v), PGW_E_RANGE);
+    assert_int_equal(pgw_decode_int8_text(S("18446744073709551615"), &v), PGW_E_RANGE);
+    assert_int_equal(pgw_decode_int4_text(S("00000000000000000002147483647"), &i), PGW_OK);
+    assert_int_equal(i, INT32_MAX);
+    assert_int_equal(pgw_decode_int4_text(S("4294967296"), &i), PGW_E_RANGE);
+    assert_int_equal(pgw_decode_int4_text(S("-"), &i), PGW_E_INVALID);
+    assert_int_equal(pgw_decode_int4_text(S("1-"), &i), PGW_E_INVALID);
+}
+
 static void test_bool_text(void **s)
 {
     bool b;
@@ -116,6 +209,9 @@ int main(void)
         cmocka_unit_test(test_int4_int2_limits),
         cmocka_unit_test(test_float8_text_values),
         cmocka_unit_test(test_float8_text_bad_and_overflow),
+        cmocka_unit_test(test_float8_text_fast_path_boundaries_match_strtod),
+        cmocka_unit_test(test_float8_text_random_sweep_matches_strtod),
+        cmocka_unit_test(test_int_text_leading_zeros_and_19_digits),
         cmocka_unit_test(test_bool_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
