@@ -40,15 +40,15 @@ int main(int argc, char **argv)
            pgw_conn_option(c, "user"), pgw_conn_parameter(c, "server_version"),
            pgw_conn_backend_pid(c));
 
-    printf("2. creating table vendors\n");
-    if (pgw_exec(c, "DROP TABLE IF EXISTS vendors;"
-                    "CREATE TABLE vendors (vendor_id serial PRIMARY KEY, vendor_name text NOT NULL)",
+    printf("2. creating table demo_vendors\n");
+    if (pgw_exec(c, "DROP TABLE IF EXISTS demo_vendors;"
+                    "CREATE TABLE demo_vendors (vendor_id serial PRIMARY KEY, vendor_name text NOT NULL)",
                  NULL) != PGW_OK)
         return fail(c, "create table");
 
     printf("3. inserting rows\n");
     uint64_t n = 0;
-    if (pgw_exec(c, "INSERT INTO vendors (vendor_name) VALUES ('3M Co.'), ('AKM Semiconductor Inc.'),"
+    if (pgw_exec(c, "INSERT INTO demo_vendors (vendor_name) VALUES ('3M Co.'), ('AKM Semiconductor Inc.'),"
                     " ('Asahi Glass Co Ltd.'), ('Daikin Industries Ltd.'), ('Dynacast International Inc.')",
                  &n) != PGW_OK)
         return fail(c, "insert");
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 
     printf("4. querying rows (streamed, one at a time)\n");
     pgw_cursor *cur = NULL;
-    if (pgw_query(c, "SELECT vendor_id, vendor_name FROM vendors ORDER BY vendor_name", &cur) !=
+    if (pgw_query(c, "SELECT vendor_id, vendor_name FROM demo_vendors ORDER BY vendor_name", &cur) !=
         PGW_OK) {
         pgw_cursor_free(cur);
         return fail(c, "select");
@@ -83,13 +83,13 @@ int main(int argc, char **argv)
         printf("   error %s: %s\n", e->sqlstate, e->message);
     }
     pgw_result *res = NULL;
-    if (pgw_query_result(c, "SELECT count(*) AS vendors FROM vendors", &res) != PGW_OK)
+    if (pgw_query_result(c, "SELECT count(*) FROM demo_vendors", &res) != PGW_OK)
         return fail(c, "count");
     printf("   still connected: %s vendors\n", pgw_result_text(res, 0, 0));
     pgw_result_free(res);
 
     printf("6. cleaning up\n");
-    if (pgw_exec(c, "DROP TABLE vendors", NULL) != PGW_OK)
+    if (pgw_exec(c, "DROP TABLE demo_vendors", NULL) != PGW_OK)
         return fail(c, "drop table");
     pgw_close(c);
     printf("done\n");

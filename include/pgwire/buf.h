@@ -22,6 +22,9 @@ typedef struct pgw_buf {
     size_t max;                     /**< growth limit; 0 = SIZE_MAX */
     const pgw_allocator *allocator; /**< NULL = libc */
     pgw_status error;               /**< PGW_OK, or the first failure */
+    bool wipe;                      /**< zero memory before it is released, moved
+                                         from or consumed (buffers holding secrets);
+                                         false after pgw_buf_init */
 } pgw_buf;
 
 PGW_BEGIN_DECLS

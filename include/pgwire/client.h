@@ -16,22 +16,39 @@
 #include "pgwire/export.h"
 #include "pgwire/status.h"
 
+/** Where and how the transport should connect: the resolved connection
+ * options, already validated. */
+typedef struct pgw_transport_target {
+    const char *host;        /**< name, IP literal, or a Unix-socket directory ("/...");
+                                  NULL or "" = the default socket directory */
+    const char *hostaddr;    /**< numeric address to use instead of resolving host, or NULL */
+    const char *port;        /**< decimal port, never NULL */
+    int connect_timeout_ms;  /**< per address; -1 = no limit */
+    int keepalives;          /**< 0 = off, 1 = on (libpq's default) */
+    int keepalives_idle;     /**< seconds; 0 = the system's default */
+    int keepalives_interval; /**< seconds; 0 = the system's default */
+    int keepalives_count;    /**< probes; 0 = the system's default */
+    int tcp_user_timeout_ms; /**< 0 = the system's default */
+} pgw_transport_target;
+
 /** A replaceable transport: how bytes reach the server. The default one
- * speaks TCP (every address getaddrinfo returns, IPv4 and IPv6) and Unix
- * sockets (a host starting with '/'). A user transport may tunnel, record or
- * inject faults. Every function must honour timeout_ms (-1 = no limit). */
+ * speaks TCP (every address getaddrinfo returns, IPv4 and IPv6, each given
+ * the connect timeout) and Unix sockets (a host starting with '/'). A user
+ * transport may tunnel, record or inject faults. Every function must honour
+ * the time limits it is given (-1 = no limit). */
 typedef struct pgw_transport {
-    /** Open a connection to host/hostaddr/port. On failure write a message
-     * to errbuf (libpq style: `connection to server at "h" (addr), port p
-     * failed: Connection refused`) and return PGW_E_IO, PGW_E_RESOLVE or
-     * PGW_E_TIMEOUT. *sys_errno receives the errno, if any. */
-    pgw_status (*open)(void *ud, const char *host, const char *hostaddr, const char *port,
-                       int timeout_ms, void **handle, char *errbuf, size_t errlen,
-                       int *sys_errno);
+    /** Open a connection. On failure write a message to errbuf (libpq
+     * style: `connection to server at "h" (addr), port p failed: Connection
+     * refused`) and return PGW_E_IO, PGW_E_RESOLVE, PGW_E_TIMEOUT,
+     * PGW_E_INVALID or PGW_E_NOMEM. *sys_errno receives the errno, if any. */
+    pgw_status (*open)(void *ud, const pgw_transport_target *target, void **handle,
+                       char *errbuf, size_t errlen, int *sys_errno);
     /** Read up to n bytes: PGW_OK with *got > 0; PGW_WANT_READ when nothing
-     * is available now; PGW_E_CLOSED at end of stream; PGW_E_IO. */
+     * is available now; PGW_E_CLOSED at end of stream or on a reset;
+     * PGW_E_IO. */
     pgw_status (*read)(void *handle, void *buf, size_t n, size_t *got, int *sys_errno);
-    /** Write up to n bytes: PGW_OK with *put > 0; PGW_WANT_WRITE; PGW_E_IO. */
+    /** Write up to n bytes: PGW_OK with *put > 0; PGW_WANT_WRITE; PGW_E_CLOSED
+     * (the peer is gone); PGW_E_IO. */
     pgw_status (*write)(void *handle, const void *buf, size_t n, size_t *put, int *sys_errno);
     /** Wait until readable (want_read) and/or writable (want_write):
      * PGW_OK; PGW_E_TIMEOUT; PGW_E_IO. */
@@ -41,6 +58,10 @@ typedef struct pgw_transport {
     int (*fd)(void *handle);
     /** Close and free the handle. */
     void (*close)(void *handle);
+    /** Optional: the prefix for startup errors on this handle, e.g.
+     * `connection to server at "h" (addr), port p failed: `. NULL = a
+     * generic one. */
+    const char *(*describe)(void *handle);
     void *ud;
 } pgw_transport;
 
@@ -52,12 +73,13 @@ PGW_API const pgw_transport *pgw_transport_default(void);
 /** Connect and authenticate: resolve options (conninfo, then PG*
  * environment variables unless opt->use_environment is false, then
  * defaults), open the transport, run startup to ReadyForQuery.
- * connect_timeout (seconds, from the options) bounds the whole attempt.
+ * connect_timeout applies to each address in turn and covers that
+ * address's connect and authentication, as in libpq.
  * @param out  receives the connection. On failure other than PGW_E_NOMEM,
  *             *out is a broken connection that holds the error — read
  *             pgw_conn_errmsg(*out), then pgw_conn_free(*out). This departs
  *             from pgwire's usual "NULL on failure" so that libpq-style
- *             connection errors are never lost.
+ *             connection errors are never lost. On PGW_E_NOMEM *out is NULL.
  * @param opt  NULL for defaults
  * @return PGW_OK; PGW_E_INVALID (bad conninfo); PGW_E_RESOLVE; PGW_E_IO
  *         (connection refused, ...); PGW_E_TIMEOUT; PGW_E_AUTH (wrong
@@ -82,9 +104,13 @@ PGW_API void pgw_conn_set_timeout(pgw_conn *c, int timeout_ms);
 
 /** Write pending output and read until the engine has what it needs.
  * The building block of the functions below, usable with the engine API.
+ * Reading ends the current row of any cursor (its views may move).
+ * When the server has gone away the engine is told (end of input) and
+ * PGW_OK is returned: the next engine call reports PGW_E_CLOSED with
+ * whatever the server said last (e.g. a FATAL error).
  * @param want  the status the engine answered (PGW_WANT_READ/PGW_WANT_WRITE)
- * @return PGW_OK; PGW_E_TIMEOUT; PGW_E_IO; PGW_E_CLOSED (the engine is
- *         told and the connection breaks); PGW_E_STATE (no transport). */
+ * @return PGW_OK; PGW_E_TIMEOUT; PGW_E_IO; PGW_E_STATE (no transport);
+ *         the connection's sticky status when it is broken. */
 PGW_API pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want);
 
 /** Run a query and position the cursor on its first result.

@@ -106,10 +106,14 @@ PGW_API void pgw_conn_options_init(pgw_conn_options *opt);
 
 /** Create an engine: parse opt->conninfo and resolve every option (conninfo,
  * then the environment through opt->getenv, then defaults). No I/O.
+ * opt->size is honoured: a caller built against an older, smaller struct
+ * gets defaults for the fields it does not know.
  * @return PGW_OK; PGW_E_INVALID for a malformed conninfo or bad option value
  *         — *out is then a PGW_CONN_BROKEN connection whose pgw_conn_errmsg()
  *         gives libpq's text (e.g. `invalid connection option "foo"`), free
- *         it with pgw_conn_free(); PGW_E_NOMEM with *out NULL.
+ *         it with pgw_conn_free(); PGW_E_UNSUPPORTED, likewise, for an option
+ *         this version cannot honour (sslmode=require before TLS support,
+ *         require_auth, several hosts, ...); PGW_E_NOMEM with *out NULL.
  * Ownership: caller owns *out; release with pgw_conn_free(). */
 PGW_API pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt);
 
@@ -122,7 +126,8 @@ PGW_API void pgw_conn_free(pgw_conn *c);
  *         PGW_E_NOMEM. */
 PGW_API pgw_status pgw_conn_start(pgw_conn *c);
 
-/** Hand the engine bytes read from the server (copied).
+/** Hand the engine bytes read from the server (copied). Ends the current
+ * row of the active cursor (its views may move).
  * @return PGW_OK; PGW_E_NOMEM / PGW_E_TOO_LARGE (input buffer limit, the
  *         connection is then broken); the sticky status if broken. */
 PGW_API pgw_status pgw_conn_input(pgw_conn *c, const uint8_t *p, size_t n);

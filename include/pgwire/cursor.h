@@ -30,13 +30,17 @@ PGW_BEGIN_DECLS
  * active per connection; a freed cursor's remaining results are discarded
  * as they arrive, so a new query may be sent right after pgw_cursor_free().
  * @return PGW_OK; PGW_E_STATE (startup not done, another cursor is active,
- *         or the connection is broken/closed); PGW_E_INVALID (NUL in sql);
- *         PGW_E_NOMEM.
+ *         or pgw_conn_terminate() was called); PGW_E_CLOSED (closed);
+ *         the sticky status of a broken connection (PGW_E_IO, ...);
+ *         PGW_E_INVALID (sql is NULL); PGW_E_TOO_LARGE; PGW_E_NOMEM.
  * Ownership: caller owns *out; release with pgw_cursor_free(). */
 PGW_API pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out);
 
 /** Advance to the next row of the current result (moving to the first
- * result first if needed).
+ * result first if needed). The row's values are views into the
+ * connection's input buffer: valid until the next call on this cursor or
+ * the next pgw_conn_input()/pgw_conn_pump() on its connection (after which
+ * the field getters answer PGW_E_STATE).
  * @return PGW_OK: a row is current;
  *         PGW_END: the current result has no more rows (its command tag is
  *         available);
@@ -57,10 +61,12 @@ PGW_API pgw_status pgw_cursor_recv(pgw_cursor *cur);
  *         other errors as pgw_cursor_recv(). */
 PGW_API pgw_status pgw_cursor_recv_result(pgw_cursor *cur);
 
-/** Collect the rest of the current result into a materialised result.
- * Rows already read are not included. Partial progress is kept in the
- * cursor across PGW_WANT_READ.
- * @return PGW_OK with *out set; PGW_WANT_READ / PGW_WANT_WRITE; errors as
+/** Collect the rest of the current result into a materialised result
+ * (moving to the first result first if needed). Rows already read are not
+ * included; the cursor stays on that result (pgw_cursor_recv_result moves
+ * on). Partial progress is kept in the cursor across PGW_WANT_READ.
+ * @return PGW_OK with *out set; PGW_END when the query has no result left
+ *         (*out NULL); PGW_WANT_READ / PGW_WANT_WRITE; errors as
  *         pgw_cursor_recv() (*out NULL).
  * Ownership: caller owns *out; release with pgw_result_free(). */
 PGW_API pgw_status pgw_cursor_collect(pgw_cursor *cur, pgw_result **out);

@@ -2,6 +2,16 @@
 
 #include "common/common_int.h"
 
+/* memset through a volatile pointer: the compiler cannot prove the store
+ * dead and drop it (what explicit_bzero does, without needing it). */
+static void *(*const volatile zero_fn)(void *, int, size_t) = memset;
+
+static void zero(void *p, size_t n)
+{
+    if (p != NULL && n > 0)
+        zero_fn(p, 0, n);
+}
+
 void pgw_buf_init(pgw_buf *b, const pgw_allocator *allocator, size_t max)
 {
     b->data = NULL;
@@ -10,12 +20,15 @@ void pgw_buf_init(pgw_buf *b, const pgw_allocator *allocator, size_t max)
     b->max = max;
     b->allocator = allocator;
     b->error = PGW_OK;
+    b->wipe = false;
 }
 
 void pgw_buf_free(pgw_buf *b)
 {
     if (b == NULL)
         return;
+    if (b->wipe)
+        zero(b->data, b->cap);
     pgwi_free(b->allocator, b->data, b->cap);
     b->data = NULL;
     b->len = 0;
@@ -25,6 +38,8 @@ void pgw_buf_free(pgw_buf *b)
 
 void pgw_buf_reset(pgw_buf *b)
 {
+    if (b->wipe)
+        zero(b->data, b->len);
     b->len = 0;
     b->error = PGW_OK;
 }
@@ -52,7 +67,18 @@ pgw_status pgw_buf_reserve(pgw_buf *b, size_t extra)
     }
     if (cap > max)
         cap = max;
-    uint8_t *p = pgwi_realloc(b->allocator, b->data, b->cap, cap);
+    uint8_t *p;
+    if (b->wipe && b->data != NULL) {
+        /* realloc may leave the old block behind unwiped: move by hand. */
+        p = pgwi_alloc(b->allocator, cap);
+        if (p != NULL) {
+            memcpy(p, b->data, b->len);
+            zero(b->data, b->cap);
+            pgwi_free(b->allocator, b->data, b->cap);
+        }
+    } else {
+        p = pgwi_realloc(b->allocator, b->data, b->cap, cap);
+    }
     if (p == NULL) {
         b->error = PGW_E_NOMEM;
         return b->error;
@@ -102,10 +128,15 @@ void pgw_buf_patch_i32(pgw_buf *b, size_t off, int32_t v)
 void pgw_buf_consume(pgw_buf *b, size_t n)
 {
     if (n >= b->len) {
+        if (b->wipe)
+            zero(b->data, b->len);
         b->len = 0;
         return;
     }
     memmove(b->data, b->data + n, b->len - n);
+    /* The vacated tail still holds a copy of the moved bytes. */
+    if (b->wipe)
+        zero(b->data + b->len - n, n);
     b->len -= n;
 }
 

@@ -1,5 +1,6 @@
 /* Connection lifecycle, option resolution, the byte pump, the error slot,
  * and the messages that can arrive at any time. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -14,6 +15,25 @@ void pgw_conn_options_init(pgw_conn_options *opt)
     memset(opt, 0, sizeof *opt);
     opt->size = sizeof *opt;
     opt->use_environment = true;
+}
+
+bool pgwi_parse_int_option(const char *v, int *out)
+{
+    /* Leading and trailing white space is allowed; anything else is not. */
+    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r' || *v == '\f' || *v == '\v')
+        v++;
+    char *end = NULL;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (end == v || errno != 0 || n < INT32_MIN || n > INT32_MAX)
+        return false;
+    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r' || *end == '\f' ||
+           *end == '\v')
+        end++;
+    if (*end != '\0')
+        return false;
+    *out = (int)n;
+    return true;
 }
 
 /* Option values that change security or semantics and that this version
@@ -50,21 +70,27 @@ static pgw_status validate_options(pgw_conn *c)
                 c, PGW_E_UNSUPPORTED,
                 "gssencmode value \"require\" invalid when GSSAPI support is not compiled in");
     }
-    if ((v = c->opt[PGWI_OPT_PORT]) != NULL) {
-        char *end = NULL;
-        long port = strtol(v, &end, 10);
-        if (*v == '\0' || end == NULL || *end != '\0' || port < 1 || port > 65535)
-            return pgwi_conn_break(c, PGW_E_INVALID, "invalid port number: \"%s\"", v);
-    }
-    if ((v = c->opt[PGWI_OPT_CONNECT_TIMEOUT]) != NULL && *v != '\0') {
-        char *end = NULL;
-        long t = strtol(v, &end, 10);
-        while (end != NULL && (*end == ' ' || *end == '\t'))
-            end++;
-        if (end == NULL || *end != '\0' || t > INT32_MAX / 1000 || t < INT32_MIN)
+    /* Integer options, checked as libpq's pqParseIntParam checks them. */
+    static const int int_opts[] = {PGWI_OPT_PORT,           PGWI_OPT_CONNECT_TIMEOUT,
+                                   PGWI_OPT_KEEPALIVES,     PGWI_OPT_KEEPALIVES_IDLE,
+                                   PGWI_OPT_KEEPALIVES_INTERVAL, PGWI_OPT_KEEPALIVES_COUNT,
+                                   PGWI_OPT_TCP_USER_TIMEOUT};
+    for (size_t i = 0; i < sizeof int_opts / sizeof int_opts[0]; i++) {
+        v = c->opt[int_opts[i]];
+        /* An empty value means the default, as in libpq. */
+        if (v == NULL || *v == '\0')
+            continue;
+        int n;
+        if (!pgwi_parse_int_option(v, &n)) {
+            while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r' || *v == '\f' ||
+                   *v == '\v')
+                v++;
             return pgwi_conn_break(c, PGW_E_INVALID,
                                    "invalid integer value \"%s\" for connection option \"%s\"", v,
-                                   "connect_timeout");
+                                   pgwi_opt_table[int_opts[i]].keyword);
+        }
+        if (int_opts[i] == PGWI_OPT_PORT && (n < 1 || n > 65535))
+            return pgwi_conn_break(c, PGW_E_INVALID, "invalid port number: \"%s\"", v);
     }
     if ((v = c->opt[PGWI_OPT_HOST]) != NULL && strchr(v, ',') != NULL)
         return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
@@ -132,14 +158,17 @@ static pgw_status resolve_options(pgw_conn *c, const pgw_conn_options *o)
 
 pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt)
 {
-    pgw_conn_options defaults;
+    pgw_conn_options copy;
     if (out == NULL)
         return PGW_E_INVALID;
     *out = NULL;
-    if (opt == NULL) {
-        pgw_conn_options_init(&defaults);
-        opt = &defaults;
-    }
+    /* A caller compiled against an older, smaller pgw_conn_options gets
+     * defaults for the fields it does not know. */
+    pgw_conn_options_init(&copy);
+    if (opt != NULL)
+        memcpy(&copy, opt, opt->size != 0 && opt->size < sizeof copy ? opt->size : sizeof copy);
+    copy.size = sizeof copy;
+    opt = &copy;
     const pgw_allocator *a = opt->allocator;
     pgw_conn *c = pgwi_alloc(a, sizeof *c);
     if (c == NULL)
@@ -163,6 +192,7 @@ pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt)
         in_max = SIZE_MAX;
     pgw_buf_init(&c->in, c->a, in_max);
     pgw_buf_init(&c->out, c->a, 0);
+    c->out.wipe = true; /* password messages pass through it */
     pgw_status rc = resolve_options(c, opt);
     if (rc == PGW_E_NOMEM) {
         pgw_conn_free(c);
@@ -196,9 +226,7 @@ void pgw_conn_free(pgw_conn *c)
     free_params(c);
     pgwi_conn_clear_error(c);
     pgw_buf_free(&c->in);
-    if (c->out.data != NULL)
-        pgwi_wipe(c->out.data, c->out.cap); /* may hold a password message */
-    pgw_buf_free(&c->out);
+    pgw_buf_free(&c->out); /* wipes */
     const pgw_allocator *a = c->a;
     pgw_allocator copy = c->alloc_copy;
     if (a != NULL)
@@ -216,9 +244,7 @@ void pgwi_conn_restart(pgw_conn *c)
     pgw_buf_reset(&c->in);
     c->in_off = 0;
     c->eof = false;
-    if (c->out.data != NULL)
-        pgwi_wipe(c->out.data, c->out.cap);
-    pgw_buf_reset(&c->out);
+    pgw_buf_reset(&c->out); /* wipes */
     c->terminating = false;
     c->backend_pid = 0;
     c->cancel_key_len = 0;
@@ -264,7 +290,9 @@ static pgw_status set_client_error(pgw_conn *c, pgw_status status, bool brk, con
     c->err.status = status;
     c->err.message = c->err_text != NULL ? c->err_text : "out of memory";
     c->err.summary = c->err.message;
-    if (brk || is_sticky(status)) {
+    /* A closed connection stays closed: refusing a call on it is not a
+     * new failure of the stream. */
+    if ((brk || is_sticky(status)) && c->state != PGW_CONN_CLOSED) {
         c->state = PGW_CONN_BROKEN;
         c->tx = 0;
     }
@@ -391,6 +419,25 @@ pgw_status pgwi_conn_server_error(pgw_conn *c, const pgw_frame *f, pgw_status st
     return status;
 }
 
+bool pgwi_error_is_fatal(const pgw_frame *f)
+{
+    pgw_field_iter it;
+    pgw_field fld;
+    const char *sev = NULL, *sev_v = NULL;
+    pgw_status rc = pgw_fields_begin(f, &it);
+    while (rc == PGW_OK) {
+        rc = pgw_fields_next(&it, &fld);
+        if (rc == PGW_OK && fld.code == 'V')
+            sev_v = fld.value;
+        else if (rc == PGW_OK && fld.code == 'S')
+            sev = fld.value;
+    }
+    if (rc != PGW_END)
+        return true;
+    const char *s = sev_v != NULL ? sev_v : sev;
+    return s != NULL && (strcmp(s, "FATAL") == 0 || strcmp(s, "PANIC") == 0);
+}
+
 pgw_status pgwi_conn_notice(pgw_conn *c, const pgw_frame *f)
 {
     if (c->notice == NULL) {
@@ -461,6 +508,7 @@ uint8_t *pgwi_conn_input_reserve(pgw_conn *c, size_t want, size_t *avail)
 {
     if (c->state == PGW_CONN_BROKEN)
         return NULL;
+    c->views_valid = false;
     compact_input(c);
     pgw_status rc = pgw_buf_reserve(&c->in, want);
     if (rc != PGW_OK) {
@@ -487,6 +535,8 @@ pgw_status pgw_conn_input(pgw_conn *c, const uint8_t *p, size_t n)
 {
     if (c->state == PGW_CONN_BROKEN)
         return c->err.status;
+    /* Row views point into this buffer, which may now move. */
+    c->views_valid = false;
     compact_input(c);
     if (n == 0)
         return PGW_OK;
@@ -513,10 +563,7 @@ void pgw_conn_output_done(pgw_conn *c, size_t n)
 {
     if (n > c->out.len)
         n = c->out.len;
-    /* Wipe what leaves the buffer: it may be a password message. */
-    if (c->out.data != NULL)
-        pgwi_wipe(c->out.data, n);
-    pgw_buf_consume(&c->out, n);
+    pgw_buf_consume(&c->out, n); /* wipes: it may be a password message */
     if (c->out.len == 0 && c->terminating && c->state != PGW_CONN_BROKEN)
         c->state = PGW_CONN_CLOSED;
 }

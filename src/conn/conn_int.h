@@ -81,6 +81,10 @@ extern const pgwi_opt_def pgwi_opt_table[PGWI_OPT_COUNT];
 /* Find a keyword in the option table; -1 when unknown. */
 int pgwi_opt_lookup(const char *keyword, size_t len);
 
+/* An integer option as libpq reads one (surrounding white space allowed).
+ * False when the text is not an int. */
+bool pgwi_parse_int_option(const char *v, int *out);
+
 /* Parse a key=value string into vals[] (owned strings, NULL when absent).
  * On failure writes libpq's message to errbuf and returns PGW_E_INVALID. */
 pgw_status pgwi_conninfo_parse(const pgw_allocator *a, const char *s, char *vals[PGWI_OPT_COUNT],
@@ -143,6 +147,10 @@ struct pgw_conn {
     pgw_notice_fn notice;
     void *notice_ud;
 
+    /* False once input arrives after a row was handed out: the bytes a
+     * row view points at may have moved (compaction, growth). */
+    bool views_valid;
+
     /* queries */
     pgw_cursor *active;  /* the cursor that owns the next results */
     size_t abandoned;    /* ReadyForQuery messages still owed to freed cursors */
@@ -177,6 +185,10 @@ void pgwi_conn_clear_error(pgw_conn *c);
 /* Record an ErrorResponse as the connection's error (status PGW_E_SERVER
  * unless given otherwise). */
 pgw_status pgwi_conn_server_error(pgw_conn *c, const pgw_frame *f, pgw_status status);
+/* Whether an ErrorResponse ends the session: severity FATAL or PANIC, from
+ * the untranslated V field, or S from servers older than 9.6. A malformed
+ * body counts as fatal: the stream cannot be trusted after it. */
+bool pgwi_error_is_fatal(const pgw_frame *f);
 /* Deliver a NoticeResponse to the callback. */
 pgw_status pgwi_conn_notice(pgw_conn *c, const pgw_frame *f);
 

@@ -45,6 +45,8 @@ pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out)
     case PGW_CONN_BUSY:
         break;
     }
+    if (c->terminating)
+        return pgwi_conn_fail(c, PGW_E_STATE, "connection is being closed");
     if (c->active != NULL)
         return pgwi_conn_fail(c, PGW_E_STATE, "another command is already in progress");
     pgwi_conn_clear_error(c);
@@ -120,6 +122,7 @@ static pgw_status finish_query(pgw_cursor *cur, const pgw_frame *f)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "ReadyForQuery: malformed message");
     c->tx = st;
     cur->state = PGWI_CUR_DONE;
+    cur->completed = true;
     cur->row_valid = false;
     c->active = NULL;
     c->state = PGW_CONN_IDLE;
@@ -156,7 +159,8 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
 {
     pgw_conn *c = cur->c;
     if (c->active != cur) {
-        if (c->state == PGW_CONN_BROKEN && cur->state != PGWI_CUR_DONE)
+        /* Detached: finished, freed by terminate, or the stream broke. */
+        if (c->state == PGW_CONN_BROKEN && !cur->completed)
             return c->err.status;
         return PGW_END;
     }
@@ -231,6 +235,7 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             if (cur->state == PGWI_CUR_SKIP)
                 continue;
             cur->row_valid = true;
+            c->views_valid = true;
             return PGW_OK;
         }
         case PGW_BE_COMMAND_COMPLETE: {
@@ -266,7 +271,9 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             cur->state = PGWI_CUR_RESULT_DONE;
             return want_row ? PGW_END : PGW_OK;
         case PGW_BE_ERROR_RESPONSE:
-            if (cur->state == PGWI_CUR_FAILED)
+            /* One error ends a simple Query; a second one is only legal as
+             * the server going away (FATAL after ERROR). */
+            if (cur->state == PGWI_CUR_FAILED && !pgwi_error_is_fatal(&f))
                 return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected second ErrorResponse");
             return take_error(cur, &f);
         case PGW_BE_READY_FOR_QUERY:
@@ -315,7 +322,7 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
 pgw_status pgw_cursor_recv(pgw_cursor *cur)
 {
     if (cur->state == PGWI_CUR_FAILED)
-        return PGW_END;
+        return cur->c->state == PGW_CONN_BROKEN ? cur->c->err.status : PGW_END;
     return advance(cur, true);
 }
 
@@ -346,6 +353,9 @@ pgw_status pgw_cursor_collect(pgw_cursor *cur, pgw_result **out)
 {
     *out = NULL;
     pgw_status rc;
+    if (cur->state == PGWI_CUR_DONE && cur->c->active != cur)
+        return cur->completed || cur->c->state != PGW_CONN_BROKEN ? PGW_END
+                                                                   : cur->c->err.status;
     if (cur->state == PGWI_CUR_BEFORE || cur->state == PGWI_CUR_HEADER) {
         rc = advance(cur, false);
         if (rc == PGW_END)
@@ -384,7 +394,9 @@ pgw_status pgw_cursor_collect(pgw_cursor *cur, pgw_result **out)
             return rc;
         pgw_result_free(cur->collecting);
         cur->collecting = NULL;
-        return rc == PGW_END ? cur->c->err.status : rc;
+        /* PGW_END without a tag: the query ended (a failed result already
+         * reported its error). */
+        return rc;
     }
 }
 
@@ -442,7 +454,7 @@ uint64_t pgw_cursor_row_number(const pgw_cursor *cur)
 
 static pgw_status field(const pgw_cursor *cur, uint16_t col, const pgw_value **v)
 {
-    if (!cur->row_valid)
+    if (!cur->row_valid || !cur->c->views_valid)
         return PGW_E_STATE;
     if (col >= cur->ncols)
         return PGW_E_INVALID;

@@ -17,6 +17,7 @@ enum pgwi_cur_state {
 struct pgw_cursor {
     pgw_conn *c;
     enum pgwi_cur_state state;
+    bool completed; /* ReadyForQuery ended the query (not a broken stream) */
     bool in_copy_out;
 
     /* Current result's description: names point into desc_body. */

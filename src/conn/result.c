@@ -107,12 +107,12 @@ pgw_status pgwi_result_new(pgw_conn *c, const pgw_cursor *cur, pgw_result **out)
     for (uint16_t i = 0; i < cur->ncols; i++)
         names += strlen(cur->cols[i].name) + 1;
     r->names = pgwi_alloc(r->a, names);
+    r->names_len = names; /* sizes the free below, even on failure */
     r->cols = pgwi_alloc_array(r->a, cur->ncols, sizeof *r->cols);
     if (r->names == NULL || r->cols == NULL) {
         pgw_result_free(r);
         return PGW_E_NOMEM;
     }
-    r->names_len = names;
     size_t off = 0;
     for (uint16_t i = 0; i < cur->ncols; i++) {
         size_t n = strlen(cur->cols[i].name) + 1;

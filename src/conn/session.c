@@ -9,6 +9,9 @@ pgw_status pgwi_conn_drain(pgw_conn *c)
     for (;;) {
         if (c->abandoned == 0 && c->active == NULL && c->state == PGW_CONN_BUSY)
             c->state = PGW_CONN_IDLE;
+        /* Nothing owed and a cursor waiting: what comes next is its. */
+        if (c->abandoned == 0 && c->active != NULL)
+            return PGW_OK;
         pgw_frame f;
         size_t used;
         pgw_status rc = pgwi_conn_peek(c, &f, &used);
@@ -30,8 +33,6 @@ pgw_status pgwi_conn_drain(pgw_conn *c)
                 c->tx = 0;
                 return rc;
             }
-            if (c->active != NULL)
-                return PGW_OK; /* the frame belongs to the active cursor */
             rc = pgwi_conn_async(c, &f);
             if (rc == PGW_END)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL,
@@ -58,22 +59,11 @@ pgw_status pgwi_conn_drain(pgw_conn *c)
         case PGW_BE_ERROR_RESPONSE:
             /* The abandoned query failed; nobody is listening for it, but a
              * FATAL one means the server is going away. */
-            {
-                pgw_field_iter it;
-                pgw_field fld;
-                rc = pgw_fields_begin(&f, &it);
-                while (rc == PGW_OK) {
-                    rc = pgw_fields_next(&it, &fld);
-                    if (rc == PGW_OK && fld.code == 'V' &&
-                        (strcmp(fld.value, "FATAL") == 0 || strcmp(fld.value, "PANIC") == 0)) {
-                        rc = pgwi_conn_server_error(c, &f, PGW_E_CLOSED);
-                        c->state = PGW_CONN_BROKEN;
-                        c->tx = 0;
-                        return rc;
-                    }
-                }
-                if (rc != PGW_END)
-                    return pgwi_conn_break(c, PGW_E_PROTOCOL, "ErrorResponse: malformed message");
+            if (pgwi_error_is_fatal(&f)) {
+                rc = pgwi_conn_server_error(c, &f, PGW_E_CLOSED);
+                c->state = PGW_CONN_BROKEN;
+                c->tx = 0;
+                return rc;
             }
             break;
         case PGW_BE_ROW_DESCRIPTION:

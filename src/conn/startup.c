@@ -185,23 +185,33 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
         pgw_buf fin;
         pgw_buf_init(&fin, c->a, 0);
         rc = pgw_scram_continue(c->scram, data, len, &fin);
-        if (rc == PGW_OK)
+        if (rc == PGW_OK) {
             rc = pgw_build_sasl_response(&c->out, fin.data, fin.len);
-        else if (rc == PGW_E_AUTH || rc == PGW_E_STATE)
-            rc = pgwi_conn_break(c, PGW_E_AUTH, "SCRAM: %s", pgw_scram_error(c->scram));
+            if (rc != PGW_OK)
+                rc = pgwi_conn_break(c, rc, "could not send SASLResponse: %s", pgw_status_str(rc));
+        } else if (rc == PGW_E_NOMEM) {
+            rc = pgwi_conn_break(c, rc, "out of memory");
+        } else {
+            /* Every other failure, the crypto backend's included, ends the
+             * exchange: the server waits for an answer we cannot give. */
+            const char *why = pgw_scram_error(c->scram);
+            rc = pgwi_conn_break(c, PGW_E_AUTH, "SCRAM: %s",
+                                 why[0] != '\0' ? why : pgw_status_str(rc));
+        }
         if (fin.data != NULL)
             pgwi_wipe(fin.data, fin.cap);
         pgw_buf_free(&fin);
-        if (rc == PGW_E_NOMEM)
-            return pgwi_conn_break(c, rc, "out of memory");
         return rc;
     }
     case PGW_AUTH_SASL_FINAL:
         if (c->su != PGWI_SU_SASL || c->scram == NULL)
             return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected AuthenticationSASLFinal");
         rc = pgw_scram_finish(c->scram, data, len);
-        if (rc != PGW_OK)
-            return pgwi_conn_break(c, PGW_E_AUTH, "SCRAM: %s", pgw_scram_error(c->scram));
+        if (rc != PGW_OK) {
+            const char *why = pgw_scram_error(c->scram);
+            return pgwi_conn_break(c, PGW_E_AUTH, "SCRAM: %s",
+                                   why[0] != '\0' ? why : pgw_status_str(rc));
+        }
         c->su = PGWI_SU_SASL_FINAL;
         return PGW_OK;
     case PGW_AUTH_KERBEROS_V5:

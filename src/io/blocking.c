@@ -81,7 +81,8 @@ pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
         return pgwi_conn_fail(c, PGW_E_STATE, "connection has no transport");
     if (c->state == PGW_CONN_BROKEN)
         return c->err.status;
-    int timeout = c->io_timeout_ms > 0 ? c->io_timeout_ms : -1;
+    /* One deadline for the whole call, however often poll wakes up. */
+    int64_t deadline = c->io_timeout_ms > 0 ? pgwi_now_ms() + c->io_timeout_ms : -1;
     /* Write everything pending, reading whenever the server sends, so that
      * neither side can block the other with full socket buffers. */
     for (;;) {
@@ -89,6 +90,10 @@ pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
         size_t n = pgw_conn_output(c, &p);
         if (n == 0)
             break;
+        if (io->write_failed) {
+            pgw_conn_output_done(c, n);
+            break;
+        }
         size_t put = 0;
         int e = 0;
         pgw_status rc = io->t.write(io->handle, p, n, &put, &e);
@@ -97,29 +102,41 @@ pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
             continue;
         }
         if (rc != PGW_WANT_WRITE) {
-            if (rc == PGW_E_CLOSED) {
-                /* The server may have said why before closing: read it. */
-                pgw_conn_input_eof(c);
-                pgw_conn_output_done(c, n);
-                return PGW_OK;
-            }
-            return io_error(c, rc, e, "send");
+            /* libpq's rule: a failed write is not the error to report. The
+             * server usually said why before it went (a FATAL message), so
+             * drop the output and let the reads find it, or find the end. */
+            io->write_failed = true;
+            pgw_conn_output_done(c, n);
+            break;
         }
-        rc = io->t.wait(io->handle, true, true, timeout, &e);
+        /* After the server's end of stream only writability matters:
+         * polling for a readable EOF would return at once, forever. */
+        rc = io->t.wait(io->handle, !c->eof, true, pgwi_remaining_ms(deadline), &e);
         if (rc != PGW_OK)
             return io_error(c, rc, e, "send");
+        if (c->eof)
+            continue;
         rc = read_some(c, io);
         if (rc < 0)
             return rc;
+        /* Results owed to a freed cursor may stream in while a new query
+         * goes out; discard them now so they cannot pile up. */
+        if (c->abandoned > 0) {
+            rc = pgwi_conn_drain(c);
+            if (rc < 0)
+                return rc;
+        }
     }
     if (want != PGW_WANT_READ)
         return PGW_OK;
     for (;;) {
+        if (c->eof)
+            return PGW_OK;
         pgw_status rc = read_some(c, io);
         if (rc != PGW_WANT_READ)
             return rc;
         int e = 0;
-        rc = io->t.wait(io->handle, true, false, timeout, &e);
+        rc = io->t.wait(io->handle, true, false, pgwi_remaining_ms(deadline), &e);
         if (rc != PGW_OK)
             return io_error(c, rc, e, "receive");
     }
@@ -138,32 +155,35 @@ int pgw_conn_fd(const pgw_conn *c)
     return io->t.fd(io->handle);
 }
 
+/* An integer option already validated by the engine; `def` when unset. */
+static int int_option(const pgw_conn *c, const char *kw, int def)
+{
+    const char *v = pgw_conn_option(c, kw);
+    int n;
+    if (v == NULL || *v == '\0' || !pgwi_parse_int_option(v, &n))
+        return def;
+    return n;
+}
+
 static int connect_timeout_ms(const pgw_conn *c)
 {
-    const char *v = pgw_conn_option(c, "connect_timeout");
-    if (v == NULL || *v == '\0')
-        return -1;
-    long t = strtol(v, NULL, 10);
+    int t = int_option(c, "connect_timeout", 0);
     if (t <= 0)
         return -1;
     /* libpq's rule: anything below 2 s is raised to 2 s. */
     if (t < 2)
         t = 2;
-    return (int)(t * 1000);
+    return t > INT32_MAX / 1000 ? INT32_MAX : t * 1000;
 }
 
 pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
                             const pgw_transport *transport)
 {
     pgw_conn_options o;
-    if (opt != NULL && opt->size >= sizeof o)
-        o = *opt;
-    else {
-        pgw_conn_options_init(&o);
-        if (opt != NULL)
-            memcpy(&o, opt, opt->size < sizeof o ? opt->size : sizeof o);
-        o.size = sizeof o;
-    }
+    pgw_conn_options_init(&o);
+    if (opt != NULL)
+        memcpy(&o, opt, opt->size != 0 && opt->size < sizeof o ? opt->size : sizeof o);
+    o.size = sizeof o;
     if (o.use_environment && o.getenv == NULL)
         o.getenv = pgwi_env_lookup;
     char osuser[256];
@@ -179,31 +199,49 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
         return rc;
 
     pgwi_io *io = pgwi_alloc(c->a, sizeof *io);
-    if (io == NULL)
-        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    if (io == NULL) {
+        pgw_conn_free(c);
+        *out = NULL;
+        return PGW_E_NOMEM;
+    }
+    memset(io, 0, sizeof *io);
     io->t = *transport;
-    io->handle = NULL;
     c->io = io;
     c->io_free = io_free;
 
     int timeout = connect_timeout_ms(c);
-    int64_t deadline = timeout < 0 ? -1 : pgwi_now_ms() + timeout;
+    const char *port = pgw_conn_option(c, "port");
+    pgw_transport_target target = {
+        .host = pgw_conn_option(c, "host"),
+        .hostaddr = pgw_conn_option(c, "hostaddr"),
+        .port = port != NULL && *port != '\0' ? port : "5432",
+        .connect_timeout_ms = timeout,
+        .keepalives = int_option(c, "keepalives", 1) != 0,
+        .keepalives_idle = int_option(c, "keepalives_idle", 0),
+        .keepalives_interval = int_option(c, "keepalives_interval", 0),
+        .keepalives_count = int_option(c, "keepalives_count", 0),
+        .tcp_user_timeout_ms = int_option(c, "tcp_user_timeout", 0),
+    };
     char errbuf[2048];
+    errbuf[0] = '\0';
     int e = 0;
-    rc = io->t.open(io->t.ud, pgw_conn_option(c, "host"), pgw_conn_option(c, "hostaddr"),
-                    pgw_conn_option(c, "port"), timeout, &io->handle, errbuf, sizeof errbuf, &e);
+    rc = io->t.open(io->t.ud, &target, &io->handle, errbuf, sizeof errbuf, &e);
     if (rc != PGW_OK) {
         io->handle = NULL;
-        pgwi_conn_break(c, rc, "%s", errbuf[0] ? errbuf : "could not connect");
+        pgwi_conn_break(c, rc, "%s", errbuf[0] ? errbuf : "could not connect to the server");
         pgwi_conn_set_errno(c, e);
         /* Nothing reached a server: a pool may retry elsewhere at once. */
         c->err.safe_to_retry = true;
         return rc;
     }
-    const char *prefix = transport->open == pgw_transport_default()->open
-                             ? pgwi_socket_describe(io->handle)
-                             : "connection to server failed: ";
+    const char *prefix = io->t.describe != NULL ? io->t.describe(io->handle) : NULL;
+    if (prefix == NULL)
+        prefix = "connection to server failed: ";
 
+    /* connect_timeout also bounds startup and authentication on the
+     * address that accepted, so a server that stalls mid-handshake (or a
+     * SCRAM exchange made slow on purpose) cannot hang us. */
+    int64_t deadline = timeout < 0 ? -1 : pgwi_now_ms() + timeout;
     rc = pgw_conn_start(c);
     int saved_timeout = c->io_timeout_ms;
     while (rc >= 0) {
@@ -212,14 +250,12 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
             break;
         if (rc != PGW_WANT_READ && rc != PGW_WANT_WRITE)
             break;
-        /* connect_timeout bounds the whole startup, authentication
-         * included: a server that stalls mid-handshake cannot hang us. */
         int left = pgwi_remaining_ms(deadline);
         if (deadline >= 0 && left == 0) {
             rc = pgwi_conn_break(c, PGW_E_TIMEOUT, "timeout expired");
             break;
         }
-        c->io_timeout_ms = deadline >= 0 ? (left > 0 ? left : 1) : saved_timeout;
+        c->io_timeout_ms = deadline >= 0 ? left : saved_timeout;
         pgw_status prc = pgw_conn_pump(c, rc);
         c->io_timeout_ms = saved_timeout;
         if (prc < 0) {

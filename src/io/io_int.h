@@ -14,16 +14,15 @@
 typedef struct pgwi_io {
     pgw_transport t;
     void *handle;
+    /* A write failed: the server is gone or going. Later output is
+     * dropped, but reading goes on so its last words are not lost. */
+    bool write_failed;
 } pgwi_io;
 
 /* Milliseconds on a monotonic clock. */
 int64_t pgwi_now_ms(void);
 /* Remaining ms until deadline (-1 = none), at least 0. */
 int pgwi_remaining_ms(int64_t deadline);
-
-/* The default transport's "connection to server at ... failed: " prefix
- * for the address a handle is connected to. */
-const char *pgwi_socket_describe(void *handle);
 
 /* getenv(3) as a pgw_getenv_fn. */
 const char *pgwi_env_lookup(void *ud, const char *name);

@@ -73,18 +73,44 @@ static int wait_fd(int fd, short events, int timeout_ms)
 
 /* Connect one socket, honouring the timeout. Returns the fd or -1 with
  * errno set (ETIMEDOUT for a timeout). */
-static int connect_one(int family, const struct sockaddr *sa, socklen_t salen, int timeout_ms)
+/* TCP options from the connection options, as libpq sets them. Failures
+ * to set an option are not fatal (libpq reports them; a kernel without
+ * TCP_USER_TIMEOUT still connects). */
+static void tcp_options(int fd, const pgw_transport_target *t)
 {
+    int one = 1;
+    /* Small protocol messages must not wait for Nagle. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (t->keepalives == 0)
+        return;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+#ifdef TCP_KEEPIDLE
+    if (t->keepalives_idle > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &t->keepalives_idle, sizeof(int));
+#endif
+#ifdef TCP_KEEPINTVL
+    if (t->keepalives_interval > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &t->keepalives_interval, sizeof(int));
+#endif
+#ifdef TCP_KEEPCNT
+    if (t->keepalives_count > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &t->keepalives_count, sizeof(int));
+#endif
+#ifdef TCP_USER_TIMEOUT
+    if (t->tcp_user_timeout_ms > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &t->tcp_user_timeout_ms, sizeof(int));
+#endif
+}
+
+static int connect_one(int family, const struct sockaddr *sa, socklen_t salen,
+                       const pgw_transport_target *t)
+{
+    int timeout_ms = t->connect_timeout_ms;
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    if (family != AF_UNIX) {
-        int one = 1;
-        /* Small protocol messages must not wait for Nagle; keepalives are
-         * libpq's default (keepalives=1). */
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-    }
+    if (family != AF_UNIX)
+        tcp_options(fd, t);
     if (connect(fd, sa, salen) == 0)
         return fd;
     if (errno != EINPROGRESS && errno != EAGAIN && errno != EINTR) {
@@ -110,9 +136,10 @@ static int connect_one(int family, const struct sockaddr *sa, socklen_t salen, i
     return fd;
 }
 
-static pgw_status open_unix(const char *dir, const char *port, int timeout_ms, sock_handle *h,
+static pgw_status open_unix(const char *dir, const pgw_transport_target *t, sock_handle *h,
                             char *errbuf, size_t errlen, int *sys_errno)
 {
+    const char *port = t->port;
     struct sockaddr_un sun;
     memset(&sun, 0, sizeof sun);
     sun.sun_family = AF_UNIX;
@@ -124,7 +151,7 @@ static pgw_status open_unix(const char *dir, const char *port, int timeout_ms, s
         return PGW_E_INVALID;
     }
     memcpy(sun.sun_path, path, (size_t)n + 1);
-    int fd = connect_one(AF_UNIX, (const struct sockaddr *)&sun, sizeof sun, timeout_ms);
+    int fd = connect_one(AF_UNIX, (const struct sockaddr *)&sun, sizeof sun, t);
     if (fd < 0) {
         *sys_errno = errno;
         if (errno == ETIMEDOUT)
@@ -144,11 +171,11 @@ static pgw_status open_unix(const char *dir, const char *port, int timeout_ms, s
     return PGW_OK;
 }
 
-static pgw_status sock_open(void *ud, const char *host, const char *hostaddr, const char *port,
-                            int timeout_ms, void **handle, char *errbuf, size_t errlen,
-                            int *sys_errno)
+static pgw_status sock_open(void *ud, const pgw_transport_target *t, void **handle,
+                            char *errbuf, size_t errlen, int *sys_errno)
 {
     (void)ud;
+    const char *host = t->host, *hostaddr = t->hostaddr, *port = t->port;
     *handle = NULL;
     *sys_errno = 0;
     if (errlen > 0)
@@ -163,7 +190,9 @@ static pgw_status sock_open(void *ud, const char *host, const char *hostaddr, co
     bool have_addr = hostaddr != NULL && *hostaddr != '\0';
     if (!have_addr && (host == NULL || *host == '\0' || host[0] == '/')) {
         const char *dir = host != NULL && *host != '\0' ? host : PGW_DEFAULT_SOCKET_DIR;
-        pgw_status rc = open_unix(dir, port, timeout_ms, h, errbuf, errlen, sys_errno);
+        pgw_transport_target ut = *t;
+        ut.port = port;
+        pgw_status rc = open_unix(dir, &ut, h, errbuf, errlen, sys_errno);
         if (rc != PGW_OK) {
             free(h);
             return rc;
@@ -201,7 +230,7 @@ static pgw_status sock_open(void *ud, const char *host, const char *hostaddr, co
                      : snprintf(where, sizeof where, "\"%s\" (%s), port %s", shown, addr, port);
         if (wn < 0)
             where[0] = '\0';
-        int fd = connect_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, timeout_ms);
+        int fd = connect_one(ai->ai_family, ai->ai_addr, ai->ai_addrlen, t);
         if (fd >= 0) {
             h->fd = fd;
             if (snprintf(h->desc, sizeof h->desc, "connection to server at %s failed: ", where) < 0)
@@ -300,7 +329,7 @@ static void sock_close(void *handle)
     free(h);
 }
 
-const char *pgwi_socket_describe(void *handle)
+static const char *sock_describe(void *handle)
 {
     return ((sock_handle *)handle)->desc;
 }
@@ -312,6 +341,7 @@ static const pgw_transport default_transport = {
     .wait = sock_wait,
     .fd = sock_fd,
     .close = sock_close,
+    .describe = sock_describe,
     .ud = NULL,
 };
 

@@ -147,33 +147,56 @@ int16_t pgw_copy_response_format(const uint8_t *col_formats, uint16_t i)
     return (int16_t)pgwi_load_u16(col_formats + 2 * (size_t)i);
 }
 
+/* The hot path of every query: one call per row. It walks the body with a
+ * plain pointer and one bounds test per read instead of the sticky reader
+ * (same checks, a third of the instructions), and the columns that get a
+ * view are split from those only counted so the loop has no per-column
+ * test of vals and cap. */
+static bool data_row_column(const uint8_t **pp, const uint8_t *end, pgw_value *v)
+{
+    const uint8_t *p = *pp;
+    if (end - p < 4)
+        return false;
+    int32_t len = (int32_t)pgwi_load_u32(p);
+    p += 4;
+    if (len < 0) {
+        /* Only -1 is NULL; any other negative length is corrupt. */
+        if (len != -1)
+            return false;
+        v->ptr = NULL;
+    } else {
+        if ((size_t)len > (size_t)(end - p))
+            return false;
+        v->ptr = p;
+        p += len;
+    }
+    v->len = len;
+    *pp = p;
+    return true;
+}
+
 pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap, uint16_t *ncols)
 {
-    pgwi_reader r;
-    pgwi_frame_reader(&r, f);
-    uint16_t n = pgwi_read_u16(&r);
-    if (r.failed)
+    if (f->body == NULL || f->len < 2)
         return PGW_E_PROTOCOL;
+    const uint8_t *p = f->body, *end = f->body + f->len;
+    uint16_t n = pgwi_load_u16(p);
+    p += 2;
     /* Each column has at least its length word: refuse an absurd count
      * before looping over it. */
-    if ((size_t)n > pgwi_reader_left(&r) / 4)
+    if ((size_t)n > (size_t)(end - p) / 4)
         return PGW_E_PROTOCOL;
-    for (uint16_t i = 0; i < n; i++) {
-        int32_t len = pgwi_read_i32(&r);
-        const uint8_t *ptr = NULL;
-        if (len < -1)
+    uint16_t filled = vals == NULL ? 0 : (n < cap ? n : cap);
+    uint16_t i = 0;
+    for (; i < filled; i++)
+        if (!data_row_column(&p, end, &vals[i]))
             return PGW_E_PROTOCOL;
-        if (len >= 0) {
-            ptr = pgwi_read_bytes(&r, (size_t)len);
-            if (ptr == NULL)
-                return PGW_E_PROTOCOL;
-        }
-        if (vals != NULL && i < cap) {
-            vals[i].ptr = ptr;
-            vals[i].len = len;
-        }
+    for (; i < n; i++) {
+        pgw_value scratch;
+        if (!data_row_column(&p, end, &scratch))
+            return PGW_E_PROTOCOL;
     }
-    if (pgwi_parse_finish(&r) != PGW_OK)
+    if (p != end)
         return PGW_E_PROTOCOL;
     *ncols = n;
     return vals != NULL && n > cap ? PGW_E_TOO_LARGE : PGW_OK;

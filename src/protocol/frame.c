@@ -96,6 +96,24 @@ static pgw_status frame_common(const uint8_t *in, size_t in_len, size_t hdr, uin
 pgw_status pgw_frame_next(const uint8_t *in, size_t in_len, const pgw_limits *lim,
                           pgw_frame *out, size_t *used, size_t *need)
 {
+    /* Called once per row: the case of a whole, valid message at the front
+     * is decided here in a few tests; anything else (short input, a bad or
+     * oversized length) takes the general path, which reports it. */
+    if (in_len >= 5) {
+        uint32_t word = pgwi_load_u32(in + 1);
+        size_t limit = may_be_long(in[0]) ? max_message(lim) : max_small_message(lim);
+        if (word >= 4 && word <= (uint32_t)INT32_MAX && word - 4 <= limit &&
+            in_len - 1 >= word) {
+            out->tag = in[0];
+            out->body = in + 5;
+            out->len = word - 4;
+            if (used != NULL)
+                *used = (size_t)word + 1;
+            if (need != NULL)
+                *need = 0;
+            return PGW_OK;
+        }
+    }
     /* The limit depends on the tag, which is the first byte; with no byte
      * yet frame_common reports WANT_READ before it looks at the limit. */
     size_t limit = in_len > 0 && !may_be_long(in[0]) ? max_small_message(lim)

@@ -12,7 +12,7 @@
  * so the loop needs no per-digit overflow test (or division). More
  * significant digits are out of range for every target type. Malformed
  * text wins over range: the whole text is validated first. */
-static pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit, bool *neg_out,
+static inline pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit, bool *neg_out,
                             uint64_t *mag_out)
 {
     size_t i = 0;
@@ -93,13 +93,21 @@ static bool ieq(const char *p, size_t len, const char *lit)
     return true;
 }
 
+/* The rare paths stay out of line, so that the common one does not pay for
+ * their stack frames and saved registers. */
+#if defined(__GNUC__)
+#define COLD_PATH __attribute__((noinline, cold))
+#else
+#define COLD_PATH
+#endif
+
 /* The validated text rewritten without a radix point and handed to strtod:
  * the path for what the fast path below cannot do exactly (more than 19
  * significant digits, a mantissa above 2^53, a large exponent). strtod
  * would also take hex floats and spaces, and it reads the radix character
  * from LC_NUMERIC, so "12.5e3" becomes "125e2", which strtod reads the same
  * in every locale. The caller has checked the syntax and that len <= 1100. */
-static pgw_status decode_float_strtod(const char *p, size_t len, double *out)
+COLD_PATH static pgw_status decode_float_strtod(const char *p, size_t len, double *out)
 {
     char tmp[1200];
     size_t i = 0, o = 0, frac = 0;
@@ -155,7 +163,7 @@ static pgw_status decode_float_strtod(const char *p, size_t len, double *out)
     return PGW_OK;
 }
 
-static pgw_status decode_float_special(const char *p, size_t len, double *out)
+COLD_PATH static pgw_status decode_float_special(const char *p, size_t len, double *out)
 {
     if (ieq(p, len, "nan")) {
         *out = (double)NAN;
@@ -225,28 +233,34 @@ pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
         neg = p[0] == '-';
         i = 1;
     }
-    /* One pass collects the first 19 significant digits into a uint64
-     * (10^19 - 1 < 2^64), counts them, and tracks the decimal exponent. */
+    /* One pass accumulates the significant digits (leading zeros skipped)
+     * into a uint64 and tracks the decimal exponent. More than 19 of them
+     * may wrap the accumulator: such text goes to strtod and the wrapped
+     * value is never used. */
     uint64_t mant = 0;
-    size_t digits = 0, sig = 0;
+    size_t start = i, digits, sig;
     long exp = 0;
     unsigned d;
-    for (; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++) {
-        digits++;
-        if (sig > 0 || d != 0) {
-            if (++sig <= 19)
-                mant = mant * 10 + d;
-        }
-    }
+    while (i < len && p[i] == '0')
+        i++;
+    size_t sig_start = i;
+    for (; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++)
+        mant = mant * 10 + d;
+    sig = i - sig_start;
+    digits = i - start;
     if (i < len && p[i] == '.') {
-        for (i++; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++) {
-            digits++;
-            exp--;
-            if (sig > 0 || d != 0) {
-                if (++sig <= 19)
-                    mant = mant * 10 + d;
-            }
+        size_t frac_start = ++i;
+        if (sig == 0) {
+            /* "0.05": zeros before the first significant digit only scale */
+            while (i < len && p[i] == '0')
+                i++;
         }
+        sig_start = i;
+        for (; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++)
+            mant = mant * 10 + d;
+        sig += i - sig_start;
+        digits += i - frac_start;
+        exp = -(long)(i - frac_start);
     }
     if (digits == 0)
         return decode_float_special(p, len, out);
@@ -268,7 +282,7 @@ pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
     }
     if (i != len)
         return PGW_E_INVALID;
-    if (mant == 0) {
+    if (sig == 0) {
         /* Every digit was zero: the exponent does not matter. */
         *out = neg ? -0.0 : 0.0;
         return PGW_OK;

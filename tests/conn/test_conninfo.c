@@ -156,13 +156,54 @@ static void test_conn_new_rejects_bad_values(void **s)
 {
     expect_new_fails("port=0", PGW_E_INVALID, "invalid port number: \"0\"");
     expect_new_fails("port=70000", PGW_E_INVALID, "invalid port number: \"70000\"");
-    expect_new_fails("port=54x", PGW_E_INVALID, "invalid port number: \"54x\"");
+    expect_new_fails("port=54x", PGW_E_INVALID,
+                     "invalid integer value \"54x\" for connection option \"port\"");
+    expect_new_fails("port=' 99999999999'", PGW_E_INVALID,
+                     "invalid integer value \"99999999999\" for connection option \"port\"");
+    expect_new_fails("keepalives_idle=soon", PGW_E_INVALID,
+                     "invalid integer value \"soon\" for connection option \"keepalives_idle\"");
+    expect_new_fails("tcp_user_timeout=1.5", PGW_E_INVALID,
+                     "invalid integer value \"1.5\" for connection option \"tcp_user_timeout\"");
     expect_new_fails("sslmode=maybe", PGW_E_INVALID, "invalid sslmode value: \"maybe\"");
     expect_new_fails("connect_timeout=abc", PGW_E_INVALID,
                      "invalid integer value \"abc\" for connection option \"connect_timeout\"");
     expect_new_fails("channel_binding=sometimes", PGW_E_INVALID,
                      "invalid channel_binding value: \"sometimes\"");
     expect_new_fails("bogus=1", PGW_E_INVALID, "invalid connection option \"bogus\"");
+}
+
+static void test_conn_new_accepts_libpq_integer_forms(void **s)
+{
+    /* libpq: surrounding white space is fine, and an empty port means the
+     * default (an empty PGPORT must not break every connection). */
+    const char *ok[] = {"port=' 5433 '", "port=''", "connect_timeout=' 10'", "keepalives=0",
+                        "keepalives_idle=30 keepalives_interval=5 keepalives_count=3",
+                        "tcp_user_timeout=10000"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        pgw_conn_options o;
+        pgw_conn_options_init(&o);
+        o.conninfo = ok[i];
+        o.default_user = "u";
+        pgw_conn *c = NULL;
+        if (pgw_conn_new(&c, &o) != PGW_OK)
+            fail_msg("%s: %s", ok[i], pgw_conn_errmsg(c));
+        pgw_conn_free(c);
+    }
+}
+
+static void test_conn_new_honours_options_size(void **s)
+{
+    /* A caller built against a smaller pgw_conn_options: fields past its
+     * size take their defaults instead of being read. */
+    pgw_conn_options o;
+    memset(&o, 0xff, sizeof o);
+    o.size = offsetof(pgw_conn_options, getenv);
+    o.conninfo = "user=u";
+    o.allocator = NULL;
+    pgw_conn *c = NULL;
+    assert_int_equal(pgw_conn_new(&c, &o), PGW_OK);
+    assert_string_equal(pgw_conn_option(c, "user"), "u");
+    pgw_conn_free(c);
 }
 
 static void test_conn_new_refuses_what_it_cannot_honour(void **s)
@@ -205,6 +246,8 @@ int main(void)
         cmocka_unit_test(test_conninfo_every_libpq_keyword_is_known),
         cmocka_unit_test(test_conn_new_resolves_conninfo_env_defaults),
         cmocka_unit_test(test_conn_new_rejects_bad_values),
+        cmocka_unit_test(test_conn_new_accepts_libpq_integer_forms),
+        cmocka_unit_test(test_conn_new_honours_options_size),
         cmocka_unit_test(test_conn_new_refuses_what_it_cannot_honour),
         cmocka_unit_test(test_conninfo_check_public_api),
     };

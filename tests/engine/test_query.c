@@ -462,6 +462,152 @@ static void test_query_terminate_closes(void **s)
     rig_free(&r);
 }
 
+/* Review finding: an ordinary error of the next query, arriving in the same
+ * read as the freed cursor's last ReadyForQuery, broke the connection. */
+static void test_query_error_after_freed_cursor_is_not_fatal(void **s)
+{
+    const char *names[] = {"a"};
+    const char *v[] = {"1"};
+    fs_script *sc = session_start();
+    fs_expect_query(sc, "SELECT a FROM t");
+    fs_expect_query(sc, "SELEC oops");
+    fs_send_row_description_text(sc, names, 1, PGW_OID_INT4);
+    fs_send_data_row_text(sc, v, 1);
+    fs_send_data_row_text(sc, v, 1);
+    fs_send_command_complete(sc, "SELECT 2");
+    fs_send_ready(sc, 'I');
+    fs_send_error_msg(sc, "ERROR", "42601", "syntax error at or near \"SELEC\"");
+    fs_send_ready(sc, 'I');
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_query_send(r.c, "SELECT a FROM t", &cur), PGW_OK);
+    pgw_cursor_free(cur);
+    assert_int_equal(pgw_query_send(r.c, "SELEC oops", &cur), PGW_OK);
+    assert_int_equal(rig_cursor(&r, cur, true), PGW_E_SERVER);
+    assert_string_equal(pgw_conn_error(r.c)->sqlstate, "42601");
+    assert_int_equal(rig_cursor(&r, cur, true), PGW_END);
+    assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_IDLE);
+    pgw_cursor_free(cur);
+    assert_true(fs_done(r.fs));
+    rig_free(&r);
+}
+
+/* Review finding: feeding input while holding a row left the row's views
+ * pointing at moved memory; the getters must refuse instead. */
+static void test_query_row_views_end_when_input_arrives(void **s)
+{
+    const char *names[] = {"a"};
+    const char *v[] = {"hello"};
+    fs_script *sc = session_start();
+    fs_expect_query(sc, NULL);
+    fs_send_row_description_text(sc, names, 1, PGW_OID_TEXT);
+    fs_send_data_row_text(sc, v, 1);
+    fs_send_data_row_text(sc, v, 1);
+    fs_send_command_complete(sc, "SELECT 2");
+    fs_send_ready(sc, 'I');
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_query_send(r.c, "SELECT a", &cur), PGW_OK);
+    assert_int_equal(rig_cursor(&r, cur, false), PGW_OK);
+    const char *p;
+    size_t n;
+    assert_int_equal(pgw_cursor_text(cur, 0, &p, &n), PGW_OK);
+    uint8_t junk[100000];
+    memset(junk, 0, sizeof junk);
+    /* Any input (here, bytes the server never sent) may move the buffer. */
+    assert_int_equal(pgw_conn_input(r.c, junk, 0), PGW_OK);
+    assert_int_equal(pgw_cursor_text(cur, 0, &p, &n), PGW_E_STATE);
+    assert_false(pgw_cursor_is_null(cur, 0));
+    /* The next row is valid again. */
+    assert_int_equal(rig_cursor(&r, cur, false), PGW_OK);
+    assert_int_equal(pgw_cursor_text(cur, 0, &p, &n), PGW_OK);
+    assert_memory_equal(p, "hello", 5);
+    pgw_cursor_free(cur);
+    rig_free(&r);
+}
+
+/* Review finding: collect after the end returned PGW_OK with no result. */
+static void test_query_collect_after_end_is_end(void **s)
+{
+    fs_script *sc = session_start();
+    fs_expect_query(sc, NULL);
+    fs_send_command_complete(sc, "CREATE TABLE");
+    fs_send_ready(sc, 'I');
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_query_send(r.c, "CREATE TABLE t ()", &cur), PGW_OK);
+    pgw_result *res = NULL;
+    assert_int_equal(pgw_cursor_collect(cur, &res), PGW_WANT_WRITE);
+    pgw_status rc;
+    while ((rc = pgw_cursor_collect(cur, &res)) == PGW_WANT_READ || rc == PGW_WANT_WRITE)
+        assert_true(rig_shuttle(&r));
+    assert_int_equal(rc, PGW_OK);
+    assert_string_equal(pgw_result_command_tag(res), "CREATE TABLE");
+    assert_int_equal(pgw_result_nrows(res), 0);
+    pgw_result_free(res);
+    /* Still on that (complete) result: collecting again gives it again,
+     * without rows. */
+    assert_int_equal(pgw_cursor_collect(cur, &res), PGW_OK);
+    assert_string_equal(pgw_result_command_tag(res), "CREATE TABLE");
+    pgw_result_free(res);
+    while ((rc = pgw_cursor_recv_result(cur)) == PGW_WANT_READ || rc == PGW_WANT_WRITE)
+        assert_true(rig_shuttle(&r));
+    assert_int_equal(rc, PGW_END);
+    assert_int_equal(pgw_cursor_collect(cur, &res), PGW_END);
+    assert_null(res);
+    pgw_cursor_free(cur);
+    rig_free(&r);
+}
+
+/* Review finding: FATAL right after ERROR was reported as a protocol
+ * error, losing the server's reason. */
+static void test_query_fatal_after_error_keeps_the_reason(void **s)
+{
+    fs_script *sc = session_start();
+    fs_expect_query(sc, NULL);
+    fs_send_error_msg(sc, "ERROR", "22012", "division by zero");
+    fs_send_error_msg(sc, "FATAL", "57P01", "terminating connection due to administrator command");
+    fs_close(sc);
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_query_send(r.c, "SELECT 1/0", &cur), PGW_OK);
+    assert_int_equal(rig_cursor(&r, cur, true), PGW_E_SERVER);
+    assert_int_equal(rig_cursor(&r, cur, true), PGW_E_CLOSED);
+    assert_string_equal(pgw_conn_error(r.c)->sqlstate, "57P01");
+    assert_int_equal(pgw_cursor_recv(cur), PGW_E_CLOSED);
+    assert_int_equal(pgw_cursor_recv_result(cur), PGW_E_CLOSED);
+    pgw_cursor_free(cur);
+    rig_free(&r);
+}
+
+static void test_query_refused_after_terminate(void **s)
+{
+    fs_script *sc = session_start();
+    fs_expect_terminate(sc);
+    rig r;
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    assert_int_equal(pgw_conn_terminate(r.c), PGW_OK);
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_query_send(r.c, "SELECT 1", &cur), PGW_E_STATE);
+    assert_null(cur);
+    rig_shuttle(&r);
+    assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_CLOSED);
+    /* Refusing a call on a closed connection leaves it closed. */
+    assert_int_equal(pgw_query_send(r.c, "SELECT 1", &cur), PGW_E_CLOSED);
+    assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_CLOSED);
+    assert_true(fs_done(r.fs));
+    rig_free(&r);
+}
+
 static void test_query_out_of_memory_at_every_allocation(void **s)
 {
     /* The normal query (rows, a notice, an error) with the Nth allocation
@@ -513,6 +659,11 @@ int main(void)
         cmocka_unit_test(test_query_async_messages_mid_result),
         cmocka_unit_test(test_query_idle_fatal_is_reported),
         cmocka_unit_test(test_query_terminate_closes),
+        cmocka_unit_test(test_query_error_after_freed_cursor_is_not_fatal),
+        cmocka_unit_test(test_query_row_views_end_when_input_arrives),
+        cmocka_unit_test(test_query_collect_after_end_is_end),
+        cmocka_unit_test(test_query_fatal_after_error_keeps_the_reason),
+        cmocka_unit_test(test_query_refused_after_terminate),
         cmocka_unit_test(test_query_out_of_memory_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

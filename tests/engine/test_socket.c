@@ -140,13 +140,16 @@ typedef struct counting_transport {
 
 static counting_transport counter;
 
-static pgw_status ct_open(void *ud, const char *host, const char *hostaddr, const char *port,
-                          int timeout_ms, void **handle, char *errbuf, size_t errlen, int *e)
+static pgw_status ct_open(void *ud, const pgw_transport_target *t, void **handle, char *errbuf,
+                          size_t errlen, int *e)
 {
     counting_transport *ct = ud;
     ct->opened++;
-    return ct->inner->open(ct->inner->ud, host, hostaddr, port, timeout_ms, handle, errbuf,
-                           errlen, e);
+    /* The options arrive resolved and validated. */
+    assert_string_equal(t->host, "127.0.0.1");
+    assert_int_equal(t->keepalives_idle, 7);
+    assert_int_equal(t->keepalives, 1);
+    return ct->inner->open(ct->inner->ud, t, handle, errbuf, errlen, e);
 }
 
 static pgw_status ct_read(void *h, void *buf, size_t n, size_t *got, int *e)
@@ -184,9 +187,10 @@ static void test_socket_user_transport_carries_the_session(void **s)
     fs_server *fs = serve(sc, &port, 5000);
     memset(&counter, 0, sizeof counter);
     counter.inner = pgw_transport_default();
-    pgw_transport t = {ct_open, ct_read, ct_write, ct_wait, ct_fd, ct_close, &counter};
-    char ci[128];
-    snprintf(ci, sizeof ci, "host=127.0.0.1 port=%u user=alice dbname=app", (unsigned)port);
+    pgw_transport t = {ct_open, ct_read, ct_write, ct_wait, ct_fd, ct_close, NULL, &counter};
+    char ci[160];
+    snprintf(ci, sizeof ci, "host=127.0.0.1 port=%u user=alice dbname=app keepalives_idle=7",
+             (unsigned)port);
     pgw_conn_options o;
     pgw_conn_options_init(&o);
     o.conninfo = ci;
@@ -194,6 +198,8 @@ static void test_socket_user_transport_carries_the_session(void **s)
     pgw_conn *c = NULL;
     assert_int_equal(pgw_connect_with(&c, &o, &t), PGW_OK);
     assert_int_equal(pgw_exec(c, "SELECT 1", NULL), PGW_OK);
+    int fd = pgw_conn_fd(c);
+    assert_true(fd >= 0);
     assert_int_equal(counter.opened, 1);
     assert_true(counter.read_bytes > 100);
     assert_true(counter.written_bytes > 20);
@@ -241,6 +247,37 @@ static void test_socket_refused_connect_is_safe_to_retry(void **s)
     pgw_conn_free(c);
 }
 
+/* Review finding: a failed write discarded the FATAL message the server
+ * sent before closing (reliability F16: idle_session_timeout). */
+static void test_socket_fatal_survives_a_failed_write(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_trust_handshake(sc, "alice", "app");
+    fs_send_error_msg(sc, "FATAL", "57P05", "terminating connection due to idle-session timeout");
+    fs_close(sc);
+    uint16_t port;
+    fs_server *fs = serve(sc, &port, 5000);
+    pgw_conn *c = NULL;
+    assert_int_equal(connect_to(port, NULL, &c), PGW_OK);
+    pgw_conn_set_timeout(c, 20000);
+    /* A query far larger than the socket buffers, so the write fails. */
+    size_t big = 64u * 1024 * 1024;
+    char *sql = malloc(big + 1);
+    assert_non_null(sql);
+    memcpy(sql, "SELECT '", 8);
+    memset(sql + 8, 'x', big - 10);
+    memcpy(sql + big - 2, "'", 2);
+    sql[big] = '\0';
+    pgw_status rc = pgw_exec(c, sql, NULL);
+    free(sql);
+    assert_int_equal(rc, PGW_E_CLOSED);
+    assert_string_equal(pgw_conn_error(c)->sqlstate, "57P05");
+    assert_non_null(strstr(pgw_conn_errmsg(c), "idle-session timeout"));
+    pgw_conn_free(c);
+    fs_serve_thread_join(fs);
+    fs_free(fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_socket_user_transport_carries_the_session),
         cmocka_unit_test(test_socket_localhost_tries_every_address),
         cmocka_unit_test(test_socket_refused_connect_is_safe_to_retry),
+        cmocka_unit_test(test_socket_fatal_survives_a_failed_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

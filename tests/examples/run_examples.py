@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""Run the examples against the test cluster and check what they print.
+
+usage: run_examples.py CHECK [--suppliers EXE] [--demo EXE] [--poll-loop EXE]
+                             [--sql EXE] [--expected FILE] [--example-ini FILE]
+
+CHECK is one of:
+  suppliers-output      suppliers -c database.ini: standard output equals the
+                        committed expected file; the rows it left are right
+  suppliers-rerun       suppliers twice, settings from PG* variables: both
+                        runs print the expected output (the demo re-runs)
+  suppliers-bad-config  bad files and command lines: exit status and message;
+                        examples/database.ini.example is accepted
+  demo                  examples/demo: exit status and key lines
+  poll-loop             examples/poll_loop: exact output
+Every check also makes sure no run ever prints a password.
+
+The cluster is the one scripts/pg-fixture.sh started (PGW_TEST_* variables;
+scripts/test.sh exports them). A missing variable fails the check: CI never
+skips. Each check works in a schema of its own (search_path through the
+`options` connection keyword), so checks run in parallel, and the demo's
+`vendors` does not meet the suppliers' `vendors`. The exit status is 0 when
+the check passed, 1 otherwise (meson's 'exitcode' protocol).
+"""
+
+import argparse
+import difflib
+import os
+import subprocess
+import sys
+import tempfile
+
+FAILURES = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print(f"FAIL: {what}", file=sys.stderr)
+    return cond
+
+
+def fixture():
+    names = ["HOST", "PORT", "DB", "SCRAM_USER", "SCRAM_PASSWORD", "TRUST_USER"]
+    env = {}
+    for n in names:
+        v = os.environ.get("PGW_TEST_" + n, "")
+        if not v:
+            sys.exit(f"PGW_TEST_{n} is not set: run through scripts/test.sh, or start "
+                     "scripts/pg-fixture.sh and export its env")
+        env[n] = v
+    return env
+
+
+def quote(v):
+    """A libpq conninfo value: single-quoted, ' and \\ escaped."""
+    return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def conninfo(fx, user, schema=None, password=None):
+    parts = [f"host={quote(fx['HOST'])}", f"port={quote(fx['PORT'])}",
+             f"dbname={quote(fx['DB'])}", f"user={quote(user)}"]
+    if password is not None:
+        parts.append(f"password={quote(password)}")
+    if schema is not None:
+        parts.append(f"options={quote('-c search_path=' + schema)}")
+    return " ".join(parts)
+
+
+def clean_env(extra=None):
+    """The environment without the caller's PG* settings (a developer's
+    PGHOST must not redirect a test), plus `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PG") or k.startswith("PGW_TEST_")}
+    env.update(extra or {})
+    return env
+
+
+def run(argv, env=None, secret=None):
+    p = subprocess.run(argv, env=env if env is not None else clean_env(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    out = p.stdout.decode("utf-8", "replace")
+    err = p.stderr.decode("utf-8", "replace")
+    if secret:
+        check(secret not in out and secret not in err,
+              f"{os.path.basename(argv[0])} printed the password")
+    return p.returncode, out, err
+
+
+def fresh_schema(args, fx, name):
+    """Drop and create schema `name`, open to every role; return its name.
+    The trust role owns the database, so it may create schemas (and drop
+    them with the tables other roles made in them)."""
+    sql = (f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}; "
+           f"GRANT USAGE, CREATE ON SCHEMA {name} TO PUBLIC")
+    rc, _, err = run([args.sql, conninfo(fx, fx["TRUST_USER"]), sql])
+    if rc != 0:
+        sys.exit(f"could not create schema {name}: {err.strip()}")
+    return name
+
+
+def query(args, fx, schema, sql):
+    """Rows of sql, as the role the examples ran as (it owns the tables)."""
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.sql, ci, sql])
+    check(rc == 0, f"query {sql!r} failed: {err.strip()}")
+    return out
+
+
+def expected_output(args, fx, settings):
+    with open(args.expected, encoding="utf-8") as f:
+        text = f.read()
+    return (text.replace("@SETTINGS@", settings).replace("@HOST@", fx["HOST"])
+            .replace("@PORT@", fx["PORT"]))
+
+
+def compare(got, want, what):
+    if got == want:
+        return True
+    diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
+                                        "expected", "got"))
+    print(diff, file=sys.stderr)
+    return check(False, f"{what}: output differs from the expected file")
+
+
+def write_ini(tmp, text, name="database.ini"):
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        f.write(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+def tutorial_ini(fx, **override):
+    """A database.ini as in the tutorial, for the fixture's SCRAM role."""
+    keys = {"host": fx["HOST"], "port": fx["PORT"], "database": fx["DB"],
+            "user": fx["SCRAM_USER"], "password": fx["SCRAM_PASSWORD"]}
+    keys.update(override)
+    return "[postgresql]\n" + "".join(f"{k}={v}\n" for k, v in keys.items() if v is not None)
+
+
+# ---- checks ------------------------------------------------------------------
+
+def suppliers_output(args, fx):
+    schema = fresh_schema(args, fx, "pgw_ex_output")
+    with tempfile.TemporaryDirectory() as tmp:
+        ini = write_ini(tmp, "; written by tests/examples/run_examples.py\n"
+                             + tutorial_ini(fx) + "\n[unrelated]\nhost=elsewhere\n")
+        # PGOPTIONS fills in what the file leaves out, as libpq's would.
+        env = clean_env({"PGOPTIONS": "-c search_path=" + schema})
+        rc, out, err = run([args.suppliers, "-c", ini], env, fx["SCRAM_PASSWORD"])
+        check(rc == 0, f"suppliers -c exited with {rc}: {err.strip()}")
+        compare(out, expected_output(args, fx, f"{ini}, section [postgresql]"), "suppliers -c")
+
+    # What the program says it did is what the database holds.
+    check(query(args, fx, schema, "SELECT vendor_id, vendor_name FROM vendors ORDER BY 1")
+          == "1|3M Corp\n2|AKM Semiconductor Inc.\n3|Asahi Glass Co Ltd.\n"
+             "4|Daikin Industries Ltd.\n5|Dynacast International Inc.\n"
+             "6|Foster Electric Co. Ltd.\n7|Murata Manufacturing Co. Ltd.\n",
+          "vendors table")
+    check(query(args, fx, schema, "SELECT part_id, part_name FROM parts ORDER BY 1")
+          == "1|SIM Tray\n3|Vibrator\n4|Antenna\n5|Home Button\n6|LTE Modem\n",
+          "parts table (Speaker deleted, the rolled-back part absent)")
+    check(query(args, fx, schema,
+                "SELECT string_agg(vendor_id || ':' || part_id, ' ' ORDER BY vendor_id, part_id)"
+                " FROM vendor_parts")
+          == "1:1 1:5 1:6 2:1 5:3 5:5 5:6 6:3 6:4 7:4\n",
+          "vendor_parts table")
+    check(query(args, fx, schema,
+                "SELECT string_agg(table_name, ' ' ORDER BY table_name)"
+                " FROM information_schema.tables WHERE table_schema = current_schema()")
+          == "part_drawings parts vendor_parts vendors\n",
+          "the four tables, in the test's schema")
+
+
+def suppliers_rerun(args, fx):
+    schema = fresh_schema(args, fx, "pgw_ex_rerun")
+    env = clean_env({"PGHOST": fx["HOST"], "PGPORT": fx["PORT"], "PGDATABASE": fx["DB"],
+                     "PGUSER": fx["SCRAM_USER"], "PGPASSWORD": fx["SCRAM_PASSWORD"],
+                     "PGOPTIONS": "-c search_path=" + schema})
+    want = expected_output(args, fx, "the PG* environment variables")
+    errs = []
+    for i in (1, 2):
+        rc, out, err = run([args.suppliers], env, fx["SCRAM_PASSWORD"])
+        check(rc == 0, f"run {i} exited with {rc}: {err.strip()}")
+        compare(out, want, f"run {i}")
+        errs.append(err)
+    # Notices reach standard error: the first run's DROP ... IF EXISTS finds
+    # nothing, the second finds the first run's tables.
+    check('NOTICE:  table "vendors" does not exist, skipping' in errs[0],
+          "run 1: the DROP IF EXISTS notice on stderr")
+    check("does not exist" not in errs[1], "run 2: no notice (the tables existed)")
+
+
+def suppliers_bad_config(args, fx):
+    secret = "s3cret'pw\\x"
+    cases = [
+        # name, file content (None: no file), extra argv, status, stderr must contain
+        ("missing file", None, [], 1, "cannot open"),
+        ("no [postgresql] section", "[postgres]\nhost=localhost\n", [], 1,
+         "section [postgresql] not found"),
+        ("key before any section", f"password={secret}\n[postgresql]\n", [], 1,
+         ":1: key=value before any [section] header"),
+        ("line without =", f"[postgresql]\nhost=localhost\n{secret}\n", [], 1,
+         ":3: expected key=value"),
+        ("key given twice", "[postgresql]\nuser=a\nUSER=b\n", [], 1,
+         ':3: key "user" appears twice in [postgresql]'),
+        ("section given twice", "[postgresql]\nuser=a\n[postgresql]\n", [], 1,
+         ":3: section [postgresql] appears twice"),
+        ("key that is not a word", "[postgresql]\nhost x=y\n", [], 1, ":2: invalid key"),
+        ("NUL byte", b"[postgresql]\nhost=local\0host\n", [], 1, ":2: NUL byte"),
+        ("unknown keyword", "[postgresql]\nhots=localhost\n", [], 1,
+         'invalid connection option "hots"'),
+        ("unknown host", tutorial_ini(fx, host="no-such-host.invalid", password=secret), [], 1,
+         'could not translate host name "no-such-host.invalid"'),
+        ("wrong password", tutorial_ini(fx, password=secret), [], 1,
+         f'password authentication failed for user "{fx["SCRAM_USER"]}"'),
+        # Quotes and a backslash reach the server intact: the conninfo quoting.
+        ("odd database name", tutorial_ini(fx, database="it's \"odd\" \\ db"), [], 1,
+         'database "it\'s "odd" \\ db" does not exist'),
+        # The server refuses a statement half-way: the run stops there.
+        # (Also: a key the tutorial does not have goes to the library.)
+        ("server error mid-run",
+         tutorial_ini(fx, password=fx["SCRAM_PASSWORD"])
+         + "options=-c search_path=pgw_ex_no_such_schema\n", [], 1,
+         "create table: ERROR:  no schema has been selected to create in"),
+        ("bad option", "", ["-x"], 2, "usage: suppliers [-c FILE]"),
+        ("-c without a file", "", ["-c"], 2, "usage: suppliers [-c FILE]"),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text, extra, want_rc, want_err in cases:
+            if extra:
+                argv = [args.suppliers] + extra
+            else:
+                path = os.path.join(tmp, "missing.ini")
+                if text is not None:
+                    path = write_ini(tmp, text)
+                argv = [args.suppliers, "-c", path]
+            rc, out, err = run(argv, secret=secret)
+            check(rc == want_rc, f"{name}: exit status {rc}, expected {want_rc}")
+            check(want_err in err, f"{name}: stderr lacks {want_err!r}; it was: {err.strip()!r}")
+            check("AddressSanitizer" not in err and "runtime error" not in err,
+                  f"{name}: a sanitizer report")
+            # A failure ends the run: nothing is created after it.
+            check("   created vendors" not in out and "done" not in out.splitlines(),
+                  f"{name}: went on after the failure")
+            if name == "server error mid-run":
+                check("   dropped vendor_parts" in out, f"{name}: stopped before the DROP")
+
+    rc, out, err = run([args.suppliers, "--help"])
+    check(rc == 0 and out.startswith("usage: suppliers [-c FILE]"), "--help")
+
+    # The committed example file parses, and every key in it is accepted: it
+    # gets as far as looking the host up (renamed so that nothing is reached).
+    with open(args.example_ini, encoding="utf-8") as f:
+        text = f.read()
+    check("\nhost=localhost\n" in text, "database.ini.example has host=localhost")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_ini(tmp, text.replace("\nhost=localhost\n", "\nhost=no-such-host.invalid\n"))
+        rc, out, err = run([args.suppliers, "-c", path], secret="change-me")
+        check(rc == 1 and 'could not translate host name "no-such-host.invalid"' in err,
+              f"database.ini.example: status {rc}, stderr {err.strip()!r}")
+
+
+def demo(args, fx):
+    schema = fresh_schema(args, fx, "pgw_ex_demo")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.demo], clean_env({"PGW_DEMO_CONNINFO": ci}), fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"demo exited with {rc}: {err.strip()}")
+    lines = out.splitlines()
+    for want in ["1. connecting (connection string given)",
+                 "   inserted 5 rows",
+                 "     1  3M Co.",
+                 "   SELECT 5",
+                 "   error 42P01: relation \"no_such_table\" does not exist",
+                 "   still connected: 5 vendors",
+                 "done"]:
+        check(want in lines, f"demo: no line {want!r}")
+    check(any(l.startswith(f"   connected to {fx['HOST']} port {fx['PORT']} as {fx['SCRAM_USER']}")
+              for l in lines), "demo: the connected line")
+    # The demo dropped its table again.
+    check(query(args, fx, schema, "SELECT count(*) FROM pg_tables WHERE schemaname = "
+                + "'" + schema + "'") == "0\n", "demo: cleaned up")
+
+    # A failed connection: status 1 and libpq's message.
+    bad = conninfo({**fx, "PORT": "1"}, fx["SCRAM_USER"], None, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.demo, bad], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 1, f"demo with a refused connection exited with {rc}")
+    check("demo: connect failed: connection to server at" in err, "demo: connect error message")
+
+
+def poll_loop(args, fx):
+    ci = conninfo(fx, fx["SCRAM_USER"], None, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.poll_loop, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"poll_loop exited with {rc}: {err.strip()}")
+    compare(out, "".join(f"{g} squared is {g * g}\n" for g in range(1, 6)), "poll_loop")
+
+    rc, out, err = run([args.poll_loop, ci.replace(f"port='{fx['PORT']}'", "port='1'")])
+    check(rc == 1, f"poll_loop with a refused connection exited with {rc}")
+    check(err.startswith("connect: connection to server at"), "poll_loop: connect error message")
+
+
+CHECKS = {
+    "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
+    "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
+    "suppliers-bad-config": (suppliers_bad_config, ["suppliers", "example_ini"]),
+    "demo": (demo, ["demo", "sql"]),
+    "poll-loop": (poll_loop, ["poll_loop"]),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("check", choices=sorted(CHECKS))
+    for opt in ("suppliers", "demo", "poll-loop", "sql", "expected", "example-ini"):
+        ap.add_argument("--" + opt)
+    args = ap.parse_args()
+    fn, needs = CHECKS[args.check]
+    for n in needs:
+        if getattr(args, n) is None:
+            ap.error(f"{args.check} needs --{n.replace('_', '-')}")
+    fn(args, fixture())
+    if FAILURES:
+        print(f"{args.check}: {len(FAILURES)} failure(s)", file=sys.stderr)
+        return 1
+    print(f"{args.check}: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
