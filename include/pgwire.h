@@ -12,6 +12,7 @@
 #include "pgwire/proto_server.h"
 #include "pgwire/auth.h"
 #include "pgwire/types.h"
+#include "pgwire/tls.h"
 #include "pgwire/conn.h"
 #include "pgwire/cursor.h"
 #include "pgwire/client.h"
@@ -21,5 +22,6 @@
 #define PGW_HAS_STREAMING_CURSOR 1
 #define PGW_HAS_SCRAM_SHA_256 1
 #define PGW_HAS_TRANSPORT 1
+#define PGW_HAS_TLS_API 1 /* the API; whether TLS works: pgw_tls_new() */
 
 #endif

@@ -18,21 +18,35 @@
 #   sockdir        holds the path of the socket directory, which lives under
 #                  /tmp with a short name because a socket path is limited to
 #                  107 bytes and DIR may be deep
+#   tls/           certificates, keys and CRLs (see make_tls_files); the
+#                  server runs with ssl=on
 #
-# Roles (pg_hba.conf gives each one its method for both `local` and `host`):
-#   postgres      bootstrap superuser, trust on the socket only (setup)
-#   pgw_scram     scram-sha-256, password stored as SCRAM
-#   pgw_md5       md5, password stored as an MD5 hash (checked in pg_authid)
-#   pgw_password  password (cleartext on the wire)
-#   pgw_trust     trust; owns the database pgw_test
-#   pgw_reject    reject
-#   pgw_super     trust, superuser (tests that call pg_terminate_backend)
+# Roles (pg_hba.conf gives each of the first six its method for `local` and
+# for `host`, which matches TCP with and without TLS):
+#   postgres         bootstrap superuser, trust on the socket only (setup)
+#   pgw_scram        scram-sha-256, password stored as SCRAM
+#   pgw_scram_utf8   scram-sha-256 with a non-ASCII password that SASLprep changes
+#   pgw_md5          md5, password stored as an MD5 hash (checked in pg_authid)
+#   pgw_password     password (cleartext on the wire)
+#   pgw_trust        trust; owns the database pgw_test
+#   pgw_reject       reject
+#   pgw_super        trust, superuser (tests that call pg_terminate_backend)
+# and three that exist for the sslmode matrix, TCP only:
+#   pgw_ssl_scram    hostssl scram-sha-256: the server requires TLS
+#   pgw_nossl_scram  hostnossl scram-sha-256: the server refuses TLS
+#   pgw_cert         hostssl cert (clientcert=verify-full): a client
+#                    certificate whose CN is the role name, no password
 set -euo pipefail
 
 # Fixed test passwords: this cluster exists for a few minutes on loopback.
 readonly SCRAM_PASSWORD='pgw-scram-secret'
+readonly SCRAM_UTF8_PASSWORD=$'p\xc3\xa4ssw\xc3\xb6rd\xe2\x85\xa8'
 readonly MD5_PASSWORD='pgw-md5-secret'
 readonly PASSWORD_PASSWORD='pgw-password-secret'
+readonly SSL_SCRAM_PASSWORD='pgw-ssl-scram-secret'
+readonly NOSSL_SCRAM_PASSWORD='pgw-nossl-scram-secret'
+# Passphrase of the encrypted client key (sslpassword).
+readonly CLIENT_KEY_PASSWORD='pgw-client-key-secret'
 readonly DBNAME='pgw_test'
 
 die() { printf 'pg-fixture: %s\n' "$*" >&2; exit 1; }
@@ -148,13 +162,27 @@ write_hba() {
         printf '# TYPE  DATABASE  USER          ADDRESS        METHOD\n'
         printf 'local   all       postgres                     trust\n'
         local line role method addr
-        for line in "pgw_super trust" "pgw_trust trust" "pgw_scram scram-sha-256" \
+        for line in "pgw_super trust" "pgw_trust trust" "pgw_scram scram-sha-256" "pgw_scram_utf8 scram-sha-256" \
                     "pgw_md5 md5" "pgw_password password" "pgw_reject reject"; do
             role=${line% *}
             method=${line#* }
             printf 'local   all       %-13s                %s\n' "$role" "$method"
             for addr in 127.0.0.1/32 ::1/128; do
                 printf 'host    all       %-13s %-14s %s\n' "$role" "$addr" "$method"
+            done
+        done
+        # The sslmode matrix: a role whose only lines are hostssl (the
+        # server requires TLS), one whose only lines are hostnossl (the
+        # server refuses TLS: a TLS attempt finds no entry), and the
+        # client-certificate role. The roles above meet `host`, which
+        # accepts either.
+        local type
+        for line in "hostssl pgw_ssl_scram scram-sha-256" \
+                    "hostnossl pgw_nossl_scram scram-sha-256" \
+                    "hostssl pgw_cert cert clientcert=verify-full"; do
+            read -r type role method <<<"$line"
+            for addr in 127.0.0.1/32 ::1/128; do
+                printf '%-9s all     %-15s %-14s %s\n' "$type" "$role" "$addr" "$method"
             done
         done
     } >"$hba"
@@ -179,17 +207,191 @@ write_fixture_conf() {
     }  >"$conf"
 }
 
-# TLS seam. The TLS issue fills these in: make_tls_files generates a CA and
-# a server certificate for 127.0.0.1/::1/localhost in DIR/tls (owned by the
-# server's user, key mode 0600) and write_tls_conf prints ssl = on and the
-# ssl_*_file settings; write_env then exports the CA path. `stop` already
-# removes DIR/tls.
+# ---- TLS material ----------------------------------------------------------
+#
+# make_tls_files DIR writes DIR/tls with the openssl command, in about 0.4 s:
+# EC P-256 keys throughout (milliseconds each) and one openssl run per
+# certificate, since process start-up is most of the cost:
+#   root_ca.crt           the trusted root (PGW_TEST_ROOT_CERT); on its own it
+#                         suffices, because the server sends the intermediate
+#   root_chain.crt        root + intermediate, for clients that want both
+#   intermediate_ca.crt   signed by the root; signs server and spare
+#   server.crt/.key       signed by the intermediate, SAN DNS:localhost,
+#                         IP:127.0.0.1, IP:::1; server_chain.crt (server +
+#                         intermediate) is ssl_cert_file. The key belongs to
+#                         the server's user, mode 0600, as the server demands
+#   spare.crt             signed by the intermediate and never used: the CRL
+#                         that "revokes a certificate" revokes this one
+#   other_root_ca.crt     a second root nobody trusts (PGW_TEST_OTHER_ROOT)
+#   client_ca.crt         signs client certificates; the server's ssl_ca_file
+#                         (so the server asks every TLS client for one)
+#   client.crt            CN=pgw_cert, for cert authentication
+#   client_wrong_cn.crt   same key, CN=pgw_not_a_role: a good chain whose CN
+#                         the server's cert check refuses
+#   client.key            0600, unencrypted
+#   client_enc.key        0600, PKCS#8 encrypted with CLIENT_KEY_PASSWORD
+#   client_world.key      0644 copy: libpq refuses it whoever owns it (group
+#                         or world access for a non-root owner, world access
+#                         for root)
+#   client_group.key      0640 copy: libpq accepts it only when root owns it
+#   crl_ok.pem            root CRL (empty) + intermediate CRL revoking spare
+#   crl_server_revoked.pem  root CRL + intermediate CRL revoking spare and
+#                         the server certificate
+#   crldir_ok/, crldir_server_revoked/  the same CRLs under their hash
+#                         names (<hash>.r0), for sslcrldir
+# libpq checks CRLs with X509_V_FLAG_CRL_CHECK_ALL, so every CA of the chain
+# needs one: that is why each bundle carries the root's (empty) CRL too.
+# ca/ holds the openssl-ca databases that produced the CRLs.
+
+# A postgresql.conf string value in single quotes.
+conf_quote() {
+    local q="'"
+    printf "'%s'" "${1//$q/$q$q}"
+}
+
+ossl() {
+    openssl "$@" >/dev/null 2>>"$TLS_DIR/openssl.log" ||
+        { tail -n 20 "$TLS_DIR/openssl.log" >&2; die "openssl $1 failed"; }
+}
+
+# new_cert NAME SUBJECT EXTENSIONS [CA SERIAL]: NAME.key (a new EC P-256
+# key unless the file exists) and NAME.crt signed by CA, or self-signed
+# without one.
+new_cert() {
+    local name=$1 subj=$2 ext=$3 ca=${4:-} serial=${5:-1} t=$TLS_DIR
+    local key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -keyout "$t/$name.key")
+    [ -f "$t/$name.key" ] && key=(-key "$t/$name.key")
+    local issuer=()
+    [ -n "$ca" ] && issuer=(-CA "$t/$ca.crt" -CAkey "$t/$ca.key")
+    ossl req -x509 "${key[@]}" "${issuer[@]}" -subj "$subj" -set_serial "$serial" -days 3650 \
+        -sha256 -config "$t/openssl.cnf" -extensions "$ext" -out "$t/$name.crt"
+}
+
+# make_crl CA DB OUT [NAME:SERIAL:SUBJECT...]: a CRL from CA that revokes
+# each listed certificate, from its own openssl-ca database DB (so two CRLs
+# of one CA can differ). The database rows are written here rather than by
+# `openssl ca -revoke`, one process per certificate fewer.
+make_crl() {
+    local ca=$1 db=$TLS_DIR/ca/$2 out=$3 t=$TLS_DIR entry serial subj now
+    shift 3
+    mkdir -p "$db"
+    now=$(date -u +%y%m%d%H%M%SZ)
+    : >"$db/index.txt"
+    for entry in "$@"; do
+        IFS=: read -r _ serial subj <<<"$entry"
+        # R, expiry (not used for a CRL), revocation date, serial in hex,
+        # file, subject.
+        printf 'R\t491231235959Z\t%s\t%02X\tunknown\t%s\n' "$now" "$serial" "$subj" \
+            >>"$db/index.txt"
+    done
+    printf '01\n' >"$db/crlnumber"
+    {
+        printf '[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\n'
+        printf 'database = %s/index.txt\ncrlnumber = %s/crlnumber\n' "$db" "$db"
+        printf 'default_md = sha256\ndefault_crl_days = 3650\n'
+    } >"$db/ca.cnf"
+    ossl ca -config "$db/ca.cnf" -keyfile "$t/$ca.key" -cert "$t/$ca.crt" -gencrl -out "$out"
+}
+
+# crl_dir DIR CA:CRL...: each CRL under the name OpenSSL looks up in a CRL
+# directory, the hash of its issuer's name (the CA certificate's subject).
+crl_dir() {
+    local d=$1 pair h
+    shift
+    mkdir -p "$d"
+    for pair in "$@"; do
+        h=$(openssl x509 -noout -subject_hash -in "$TLS_DIR/${pair%%:*}.crt") ||
+            die "openssl x509 -subject_hash failed"
+        cp "$TLS_DIR/${pair#*:}" "$d/$h.r0"
+    done
+}
+
+# Runs in the background (see cmd_start): it sets nothing the caller needs
+# and reports failure through its exit status.
 make_tls_files() {
-    :
+    local dir=$1 t
+    command -v openssl >/dev/null 2>&1 || die "the openssl command is needed for the TLS fixture"
+    TLS_DIR=$dir/tls
+    t=$TLS_DIR
+    mkdir -m 0755 "$t"
+    : >"$t/openssl.log"
+    cat >"$t/openssl.cnf" <<'CNF'
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = unused
+[ root_ca ]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ intermediate_ca ]
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[ server ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ client ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+    new_cert root_ca "/CN=pgwire test root CA" root_ca
+    new_cert other_root_ca "/CN=pgwire untrusted root CA" root_ca
+    new_cert client_ca "/CN=pgwire test client CA" root_ca
+    new_cert intermediate_ca "/CN=pgwire test intermediate CA" intermediate_ca root_ca 2
+    new_cert server "/CN=pgwire test server" server intermediate_ca 16
+    new_cert spare "/CN=pgwire spare" server intermediate_ca 17
+    new_cert client "/CN=pgw_cert" client client_ca 32
+    # A second certificate for the same key.
+    cp "$t/client.key" "$t/client_wrong_cn.key"
+    new_cert client_wrong_cn "/CN=pgw_not_a_role" client client_ca 33
+    rm -f "$t/client_wrong_cn.key"
+
+    cat "$t/server.crt" "$t/intermediate_ca.crt" >"$t/server_chain.crt"
+    cat "$t/root_ca.crt" "$t/intermediate_ca.crt" >"$t/root_chain.crt"
+
+    ossl pkcs8 -topk8 -in "$t/client.key" -v2 aes-256-cbc \
+        -passout "pass:$CLIENT_KEY_PASSWORD" -out "$t/client_enc.key"
+    cp "$t/client.key" "$t/client_world.key"
+    cp "$t/client.key" "$t/client_group.key"
+
+    local spare='spare:17:/CN=pgwire spare' server='server:16:/CN=pgwire test server'
+    make_crl root_ca root "$t/root.crl"
+    make_crl intermediate_ca intermediate_ok "$t/intermediate_ok.crl" "$spare"
+    make_crl intermediate_ca intermediate_revoked "$t/intermediate_revoked.crl" "$spare" "$server"
+    cat "$t/root.crl" "$t/intermediate_ok.crl" >"$t/crl_ok.pem"
+    cat "$t/root.crl" "$t/intermediate_revoked.crl" >"$t/crl_server_revoked.pem"
+    crl_dir "$t/crldir_ok" root_ca:root.crl intermediate_ca:intermediate_ok.crl
+    crl_dir "$t/crldir_server_revoked" root_ca:root.crl intermediate_ca:intermediate_revoked.crl
+
+    # Modes last, after every copy: certificates and CRLs readable by all,
+    # private keys by their owner only, and the two deliberate exceptions.
+    find "$t" -type d -exec chmod 0755 {} +
+    find "$t" -type f ! -name '*.key' -exec chmod 0644 {} +
+    find "$t" -type f -name '*.key' -exec chmod 0600 {} +
+    chmod 0644 "$t/client_world.key"
+    chmod 0640 "$t/client_group.key"
+    # The server reads its key as its own user and refuses a key file that
+    # others may read; the chain and the client CA it only reads.
+    give_to_pg "$t/server.key"
 }
 
 write_tls_conf() {
-    printf "ssl = off\n"
+    printf 'ssl = on\n'
+    printf 'ssl_cert_file = %s\n' "$(conf_quote "$TLS_DIR/server_chain.crt")"
+    printf 'ssl_key_file = %s\n' "$(conf_quote "$TLS_DIR/server.key")"
+    # With a CA file the server asks every TLS client for a certificate
+    # (optional, except where pg_hba.conf says cert or clientcert).
+    printf 'ssl_ca_file = %s\n' "$(conf_quote "$TLS_DIR/client_ca.crt")"
 }
 
 # ---- env --------------------------------------------------------------------
@@ -206,6 +408,8 @@ write_env() {
         printf 'export PGW_TEST_DB=%q\n' "$DBNAME"
         printf 'export PGW_TEST_SCRAM_USER=%q\n' pgw_scram
         printf 'export PGW_TEST_SCRAM_PASSWORD=%q\n' "$SCRAM_PASSWORD"
+        printf 'export PGW_TEST_SCRAM_UTF8_USER=%q\n' pgw_scram_utf8
+        printf 'export PGW_TEST_SCRAM_UTF8_PASSWORD=%q\n' "$SCRAM_UTF8_PASSWORD"
         printf 'export PGW_TEST_MD5_USER=%q\n' pgw_md5
         printf 'export PGW_TEST_MD5_PASSWORD=%q\n' "$MD5_PASSWORD"
         printf 'export PGW_TEST_PASSWORD_USER=%q\n' pgw_password
@@ -213,6 +417,29 @@ write_env() {
         printf 'export PGW_TEST_TRUST_USER=%q\n' pgw_trust
         printf 'export PGW_TEST_REJECT_USER=%q\n' pgw_reject
         printf 'export PGW_TEST_SUPER_USER=%q\n' pgw_super
+        # TCP only: the sslmode matrix and client certificates.
+        printf 'export PGW_TEST_SSL_SCRAM_USER=%q\n' pgw_ssl_scram
+        printf 'export PGW_TEST_SSL_SCRAM_PASSWORD=%q\n' "$SSL_SCRAM_PASSWORD"
+        printf 'export PGW_TEST_NOSSL_SCRAM_USER=%q\n' pgw_nossl_scram
+        printf 'export PGW_TEST_NOSSL_SCRAM_PASSWORD=%q\n' "$NOSSL_SCRAM_PASSWORD"
+        printf 'export PGW_TEST_CERT_USER=%q\n' pgw_cert
+        # TLS material (see make_tls_files for what each file is).
+        local t=$dir/tls
+        printf 'export PGW_TEST_TLS_DIR=%q\n' "$t"
+        printf 'export PGW_TEST_ROOT_CERT=%q\n' "$t/root_ca.crt"
+        printf 'export PGW_TEST_ROOT_CHAIN=%q\n' "$t/root_chain.crt"
+        printf 'export PGW_TEST_OTHER_ROOT=%q\n' "$t/other_root_ca.crt"
+        printf 'export PGW_TEST_CRL=%q\n' "$t/crl_ok.pem"
+        printf 'export PGW_TEST_CRL_DIR=%q\n' "$t/crldir_ok"
+        printf 'export PGW_TEST_SERVER_CRL_REVOKED=%q\n' "$t/crl_server_revoked.pem"
+        printf 'export PGW_TEST_SERVER_CRL_DIR_REVOKED=%q\n' "$t/crldir_server_revoked"
+        printf 'export PGW_TEST_CLIENT_CERT=%q\n' "$t/client.crt"
+        printf 'export PGW_TEST_CLIENT_CERT_WRONG_CN=%q\n' "$t/client_wrong_cn.crt"
+        printf 'export PGW_TEST_CLIENT_KEY=%q\n' "$t/client.key"
+        printf 'export PGW_TEST_CLIENT_KEY_ENC=%q\n' "$t/client_enc.key"
+        printf 'export PGW_TEST_CLIENT_KEY_PASSWORD=%q\n' "$CLIENT_KEY_PASSWORD"
+        printf 'export PGW_TEST_CLIENT_KEY_WORLD=%q\n' "$t/client_world.key"
+        printf 'export PGW_TEST_CLIENT_KEY_GROUP=%q\n' "$t/client_group.key"
         # server_version_num, e.g. 150020: compare numerically.
         printf 'export PGW_TEST_SERVER_VERSION=%q\n' "$version"
         # server_version as the server reports it in ParameterStatus.
@@ -240,6 +467,7 @@ create_roles() {
     psql_setup -d postgres <<EOF
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE pgw_scram LOGIN PASSWORD '$SCRAM_PASSWORD';
+CREATE ROLE pgw_scram_utf8 LOGIN PASSWORD U&'p\00E4ssw\00F6rd\2168';
 CREATE ROLE pgw_password LOGIN PASSWORD '$PASSWORD_PASSWORD';
 -- The hash is chosen when the password is set, so switch first.
 SET password_encryption = 'md5';
@@ -248,6 +476,11 @@ RESET password_encryption;
 CREATE ROLE pgw_trust LOGIN;
 CREATE ROLE pgw_reject LOGIN;
 CREATE ROLE pgw_super LOGIN SUPERUSER;
+SET password_encryption = 'scram-sha-256';
+CREATE ROLE pgw_ssl_scram LOGIN PASSWORD '$SSL_SCRAM_PASSWORD';
+CREATE ROLE pgw_nossl_scram LOGIN PASSWORD '$NOSSL_SCRAM_PASSWORD';
+RESET password_encryption;
+CREATE ROLE pgw_cert LOGIN;
 CREATE DATABASE $DBNAME OWNER pgw_trust;
 GRANT CONNECT, TEMPORARY ON DATABASE $DBNAME TO PUBLIC;
 EOF
@@ -324,12 +557,18 @@ cmd_start() {
             die "user postgres cannot reach $dir (an ancestor directory is closed); choose another DIR"
     fi
 
+    # The TLS material is made while initdb runs: neither needs the other,
+    # and together they are most of the start-up time.
+    TLS_DIR=$dir/tls
+    make_tls_files "$dir" &
+    local tls_pid=$!
     as_pg "$BINDIR/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C \
         --no-sync --no-instructions >"$dir/initdb.log" 2>&1 || {
+        wait "$tls_pid" || true
         cat "$dir/initdb.log" >&2
         die "initdb failed"
     }
-    make_tls_files "$dir"
+    wait "$tls_pid" || die "could not make the TLS files in $TLS_DIR"
     write_hba "$dir/data/pg_hba.conf"
     give_to_pg "$dir/data/pg_hba.conf"
     printf "\ninclude 'pgw_fixture.conf'\n" >>"$dir/data/postgresql.conf"

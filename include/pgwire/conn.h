@@ -97,7 +97,19 @@ typedef struct pgw_conn_options {
     uint32_t scram_max_iterations;  /**< 0 = 100,000 */
     int io_timeout_ms;              /**< blocking API: limit on any single wait after connecting;
                                          0 = wait indefinitely (libpq's behaviour) */
+    void *ssl_ctx;                  /**< your own OpenSSL SSL_CTX * (your trust setup; pgwire
+                                         takes a reference); NULL = built from the ssl*
+                                         options. Host names are still checked under
+                                         sslmode=verify-full. */
 } pgw_conn_options;
+
+/** Which PEM material pgw_conn_set_tls_pem() supplies. Append-only. */
+typedef enum pgw_tls_pem {
+    PGW_TLS_PEM_ROOT = 0, /**< trusted roots (sslrootcert) */
+    PGW_TLS_PEM_CERT = 1, /**< client certificate chain (sslcert) */
+    PGW_TLS_PEM_KEY = 2,  /**< client private key (sslkey) */
+    PGW_TLS_PEM_CRL = 3   /**< revocation lists (sslcrl, sslcrldir) */
+} pgw_tls_pem;
 
 PGW_BEGIN_DECLS
 
@@ -121,7 +133,20 @@ PGW_API pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt);
  * which sends Terminate first when it can). Secrets are wiped. NULL-safe. */
 PGW_API void pgw_conn_free(pgw_conn *c);
 
-/** Queue the StartupMessage. Only in PGW_CONN_NEW.
+/** Supply certificate material as PEM bytes (copied; a key is wiped when
+ * freed). The blocking API reads the files named by sslrootcert, sslcert,
+ * sslkey, sslcrl and sslcrldir itself; engine users without it call this
+ * before pgw_conn_start(). NULL removes the material.
+ * @return PGW_OK; PGW_E_INVALID; PGW_E_STATE (startup begun); PGW_E_NOMEM. */
+PGW_API pgw_status pgw_conn_set_tls_pem(pgw_conn *c, pgw_tls_pem which, const uint8_t *pem,
+                                        size_t len);
+
+/** Use the caller's OpenSSL SSL_CTX * for TLS on this connection (as
+ * pgw_conn_options.ssl_ctx). Before pgw_conn_start(). */
+PGW_API void pgw_conn_set_ssl_ctx(pgw_conn *c, void *ssl_ctx);
+
+/** Queue the StartupMessage (or, when sslmode asks for TLS, the SSLRequest
+ * or the direct TLS handshake first). Only in PGW_CONN_NEW.
  * @return PGW_OK; PGW_E_STATE; PGW_E_INVALID (an option holds a NUL);
  *         PGW_E_NOMEM. */
 PGW_API pgw_status pgw_conn_start(pgw_conn *c);
@@ -180,6 +205,20 @@ PGW_API int32_t pgw_conn_backend_pid(const pgw_conn *c);
 /** Cancel key from BackendKeyData (4 bytes with protocol 3.0).
  * Ownership: borrowed — valid until pgw_conn_free. @return key length, 0 if none. */
 PGW_API size_t pgw_conn_cancel_key(const pgw_conn *c, const uint8_t **key);
+
+/** Whether the connection runs over TLS. */
+PGW_API bool pgw_conn_tls_in_use(const pgw_conn *c);
+/** Negotiated TLS protocol ("TLSv1.3") and cipher, NULL without TLS.
+ * Ownership: static strings. */
+PGW_API const char *pgw_conn_tls_version(const pgw_conn *c);
+PGW_API const char *pgw_conn_tls_cipher(const pgw_conn *c);
+/** Whether authentication used SCRAM-SHA-256-PLUS (channel binding). */
+PGW_API bool pgw_conn_channel_binding_used(const pgw_conn *c);
+/** The authentication method the server asked for and the client completed:
+ * "none" (trust), "password", "md5", "scram-sha-256", "scram-sha-256-plus",
+ * "oauth"; NULL before authentication finished.
+ * Ownership: static string. */
+PGW_API const char *pgw_conn_auth_method(const pgw_conn *c);
 
 /** The connection's last error (status PGW_OK when none).
  * Ownership: borrowed — valid until the next call on c that can fail. */

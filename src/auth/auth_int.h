@@ -90,4 +90,43 @@ pgw_status pgwi_scram_begin_with_user(pgw_scram **out, const pgw_allocator *a, c
                                       size_t user_len, const char *nonce, size_t nonce_len,
                                       pgw_buf *client_first);
 
+/* ---- SASLprep (RFC 4013) and NFKC ------------------------------------- */
+
+/** Prepare a SCRAM password with SASLprep exactly as PostgreSQL's server
+ * (before it stores a SCRAM secret) and libpq (before it hashes) do, so the
+ * two sides derive the same keys. PostgreSQL falls back to the password as
+ * given whenever SASLprep does not succeed, and so must we: PGW_END says
+ * "hash the input bytes unchanged". See saslprep.c for where PostgreSQL's
+ * rules differ from RFC 4013 (and why we follow PostgreSQL).
+ * @param a        allocator for *out and scratch space; NULL for libc
+ * @param in       len bytes, any content (need not be NUL-terminated)
+ * @param out      receives the prepared password (not NUL-terminated)
+ * @param out_len  receives its length, >= 1
+ * @return PGW_OK: *out holds the prepared password; hash it instead of in;
+ *         PGW_END: use in as is (*out is NULL): pure ASCII (including
+ *         control characters and the empty string), not strict UTF-8,
+ *         empty after mapping, or a prohibited, unassigned (Unicode 3.2)
+ *         or bidi-violating character in the mapped input;
+ *         PGW_E_NOMEM; PGW_E_INVALID (NULL out or out_len, or NULL in with
+ *         len > 0). Scratch copies are wiped before they are released.
+ * Ownership: caller owns *out; wipe it with pgwi_wipe() and release it with
+ *            pgwi_free(a, *out, *out_len). */
+pgw_status pgwi_saslprep(const pgw_allocator *a, const char *in, size_t len, char **out,
+                         size_t *out_len);
+
+/** Upper bound on the NFKC output length of n code points: the length of
+ * their full compatibility decomposition.
+ * @return false if that does not fit in a size_t. */
+bool pgwi_nfkc_bound(const uint32_t *in, size_t n, size_t *out);
+
+/** NFKC (Unicode 14.0, UAX #15) of n code points, as SASLprep's
+ * normalisation step; exposed for the NFKC test vectors. Never allocates.
+ * Values that are not Unicode scalar values pass through unchanged.
+ * @param out    cap code points of room; must not overlap in
+ * @param out_n  receives the number of code points written
+ * @return PGW_OK; PGW_E_TOO_LARGE if cap < pgwi_nfkc_bound() (or that
+ *         overflows), with *out_n 0 and out unspecified.
+ * Ownership: writes into the caller's out only. */
+pgw_status pgwi_nfkc(const uint32_t *in, size_t n, uint32_t *out, size_t cap, size_t *out_n);
+
 #endif

@@ -264,20 +264,29 @@ static pgw_status begin_common(pgw_scram **out, const pgw_allocator *a, const ch
     /* The crypto seam takes at most INT_MAX iterations (OpenSSL's int). */
     s->max_iterations = max > INT_MAX ? (uint32_t)INT_MAX : max;
 
-    /* TODO(saslprep): PostgreSQL normalises passwords with SASLprep
-     * (RFC 4013) and libpq does the same before hashing. Until that lands
-     * the bytes are used as given: identical for ASCII and for invalid
-     * UTF-8 (where libpq also falls back to the raw bytes), but a
-     * non-ASCII UTF-8 password that SASLprep would change will be refused
-     * by the server. */
-    s->password = pgwi_alloc(&s->alloc, pw_len);
-    if (s->password == NULL) {
+    /* The server ran SASLprep (RFC 4013) over the password before it
+     * stored the SCRAM secret, falling back to the bytes as given where
+     * SASLprep fails; pgwi_saslprep() makes the same choice, as libpq does. */
+    char *prepared = NULL;
+    size_t prepared_len = 0;
+    rc = pgwi_saslprep(&s->alloc, password, pw_len, &prepared, &prepared_len);
+    if (rc < 0) {
         pgw_scram_free(s);
-        return PGW_E_NOMEM;
+        return rc;
     }
-    if (pw_len > 0)
-        memcpy(s->password, password, pw_len);
-    s->pw_len = pw_len;
+    if (rc == PGW_OK) {
+        s->password = (uint8_t *)prepared;
+        s->pw_len = prepared_len;
+    } else {
+        s->password = pgwi_alloc(&s->alloc, pw_len);
+        if (s->password == NULL) {
+            pgw_scram_free(s);
+            return PGW_E_NOMEM;
+        }
+        if (pw_len > 0)
+            memcpy(s->password, password, pw_len);
+        s->pw_len = pw_len;
+    }
 
     rc = make_cbind_attr(s, opt);
     if (rc == PGW_OK)

@@ -41,27 +41,11 @@ bool pgwi_parse_int_option(const char *v, int *out)
 static pgw_status validate_options(pgw_conn *c)
 {
     const char *v;
-    if ((v = c->opt[PGWI_OPT_SSLMODE]) != NULL) {
-        if (strcmp(v, "disable") != 0 && strcmp(v, "allow") != 0 && strcmp(v, "prefer") != 0 &&
-            strcmp(v, "require") != 0 && strcmp(v, "verify-ca") != 0 &&
-            strcmp(v, "verify-full") != 0)
-            return pgwi_conn_break(c, PGW_E_INVALID, "invalid sslmode value: \"%s\"", v);
-        /* TLS arrives with its own issue; until then the library behaves
-         * like a libpq built without SSL support, which accepts only the
-         * modes that allow a plaintext connection. */
-        if (strcmp(v, "require") == 0 || strcmp(v, "verify-ca") == 0 ||
-            strcmp(v, "verify-full") == 0)
-            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
-                                   "sslmode value \"%s\" invalid when SSL support is not compiled in",
-                                   v);
-    }
-    if ((v = c->opt[PGWI_OPT_CHANNEL_BINDING]) != NULL) {
-        if (strcmp(v, "disable") != 0 && strcmp(v, "prefer") != 0 && strcmp(v, "require") != 0)
-            return pgwi_conn_break(c, PGW_E_INVALID, "invalid channel_binding value: \"%s\"", v);
-        if (strcmp(v, "require") == 0)
-            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
-                                   "channel binding is required, but SSL is not in use");
-    }
+    /* sslmode, sslnegotiation, channel_binding, require_auth and the other
+     * TLS and authentication settings (policy.c). */
+    pgw_status prc = pgwi_policy_resolve(c);
+    if (prc != PGW_OK)
+        return prc;
     if ((v = c->opt[PGWI_OPT_GSSENCMODE]) != NULL) {
         if (strcmp(v, "disable") != 0 && strcmp(v, "prefer") != 0 && strcmp(v, "require") != 0)
             return pgwi_conn_break(c, PGW_E_INVALID, "invalid gssencmode value: \"%s\"", v);
@@ -105,10 +89,8 @@ static pgw_status validate_options(pgw_conn *c)
         return pgwi_conn_break(c, PGW_E_UNSUPPORTED, "replication connections are not supported yet");
     /* Options whose behaviour comes with later work: refusing them keeps a
      * configuration from meaning less than it says. */
-    static const int later[] = {PGWI_OPT_REQUIRE_AUTH,         PGWI_OPT_PASSFILE,
-                                PGWI_OPT_SERVICE,              PGWI_OPT_TARGET_SESSION_ATTRS,
-                                PGWI_OPT_SSLCERT,              PGWI_OPT_SSLKEY,
-                                PGWI_OPT_SSLROOTCERT,          PGWI_OPT_REQUIREPEER,
+    static const int later[] = {PGWI_OPT_PASSFILE, PGWI_OPT_SERVICE,
+                                PGWI_OPT_TARGET_SESSION_ATTRS, PGWI_OPT_REQUIREPEER,
                                 PGWI_OPT_LOAD_BALANCE_HOSTS};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
         v = c->opt[later[i]];
@@ -130,6 +112,7 @@ static pgw_status resolve_options(pgw_conn *c, const pgw_conn_options *o)
         return rc;
     if (rc != PGW_OK)
         return pgwi_conn_break(c, rc, "%s", errbuf);
+    bool sslmode_given = c->opt[PGWI_OPT_SSLMODE] != NULL;
     for (int i = 0; i < PGWI_OPT_COUNT; i++) {
         if (c->opt[i] != NULL)
             continue;
@@ -138,12 +121,23 @@ static pgw_status resolve_options(pgw_conn *c, const pgw_conn_options *o)
             v = o->getenv(o->getenv_ud, pgwi_opt_table[i].envvar);
         if (v == NULL && i == PGWI_OPT_USER)
             v = o->default_user;
+        if (v != NULL && i == PGWI_OPT_SSLMODE)
+            sslmode_given = true;
         if (v == NULL)
             v = pgwi_opt_table[i].fallback;
         if (v == NULL)
             continue;
         c->opt[i] = pgwi_strndup(c->a, v, strlen(v));
         if (c->opt[i] == NULL)
+            return PGW_E_NOMEM;
+    }
+    /* sslrootcert=system makes verify-full the default (libpq 16). */
+    if (c->opt[PGWI_OPT_SSLMODE] != NULL && strcmp(c->opt[PGWI_OPT_SSLMODE], "prefer") == 0 &&
+        !sslmode_given && c->opt[PGWI_OPT_SSLROOTCERT] != NULL &&
+        strcmp(c->opt[PGWI_OPT_SSLROOTCERT], "system") == 0) {
+        pgwi_free(c->a, c->opt[PGWI_OPT_SSLMODE], strlen(c->opt[PGWI_OPT_SSLMODE]) + 1);
+        c->opt[PGWI_OPT_SSLMODE] = pgwi_strndup(c->a, "verify-full", 11);
+        if (c->opt[PGWI_OPT_SSLMODE] == NULL)
             return PGW_E_NOMEM;
     }
     /* dbname defaults to the user name, as in libpq. */
@@ -186,6 +180,7 @@ pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt)
     c->notice = opt->notice;
     c->notice_ud = opt->notice_ud;
     c->io_timeout_ms = opt->io_timeout_ms;
+    c->ssl_ctx = opt->ssl_ctx;
     /* The input buffer may hold one whole message plus a partial next one. */
     size_t in_max;
     if (!pgwi_add_size(c->limits.max_message, 2 * 65536 + 5, &in_max))
@@ -222,6 +217,16 @@ void pgw_conn_free(pgw_conn *c)
         c->io_free(c);
     pgwi_conn_detach_cursor(c);
     pgw_scram_free(c->scram);
+    pgwi_tls_reset(c);
+    for (int i = 0; i < PGWI_PEM_COUNT; i++) {
+        if (c->pem[i] != NULL)
+            pgwi_wipe(c->pem[i], c->pem_len[i]); /* a private key among them */
+        pgwi_free(c->a, c->pem[i], c->pem_len[i]);
+    }
+    pgwi_free(c->a, c->rx_scratch, c->rx_scratch_len);
+    for (int i = 0; i < PGWI_PEM_COUNT; i++)
+        if (c->pem_name[i] != NULL)
+            pgwi_free(c->a, c->pem_name[i], strlen(c->pem_name[i]) + 1);
     pgwi_conninfo_free(c->a, c->opt);
     free_params(c);
     pgwi_conn_clear_error(c);
@@ -240,6 +245,12 @@ void pgwi_conn_restart(pgw_conn *c)
     pgwi_conn_detach_cursor(c);
     pgw_scram_free(c->scram);
     c->scram = NULL;
+    pgwi_tls_reset(c);
+    c->retry_other = false;
+    c->cbind_used = false;
+    c->client_finished_auth = false;
+    c->auth_method = NULL;
+    c->views_valid = false;
     free_params(c);
     pgw_buf_reset(&c->in);
     c->in_off = 0;
@@ -250,8 +261,25 @@ void pgwi_conn_restart(pgw_conn *c)
     c->cancel_key_len = 0;
     c->tx = 0;
     c->abandoned = 0;
-    c->auth_method = -1;
+    c->auth_code = -1;
     c->state = PGW_CONN_NEW;
+}
+
+void pgwi_conn_set_unix_socket(pgw_conn *c)
+{
+    c->unix_socket = true;
+    c->attempt_tls = false;
+}
+
+bool pgwi_conn_retry_other(pgw_conn *c)
+{
+    if (!c->retry_other || c->unix_socket)
+        return false;
+    bool tls = c->attempt_tls;
+    pgwi_conn_restart(c);
+    pgwi_conn_clear_error(c);
+    c->attempt_tls = !tls;
+    return true;
 }
 
 /* ---- errors -------------------------------------------------------------- */
@@ -472,6 +500,68 @@ pgw_status pgwi_conn_notice(pgw_conn *c, const pgw_frame *f)
                         : pgwi_conn_break(c, PGW_E_PROTOCOL, "NoticeResponse: malformed message");
 }
 
+bool pgw_conn_tls_in_use(const pgw_conn *c)
+{
+    return c->tls != NULL && c->tls_phase == PGWI_TLS_UP;
+}
+
+const char *pgw_conn_tls_version(const pgw_conn *c)
+{
+    return pgw_conn_tls_in_use(c) ? pgw_tls_version_name(c->tls) : NULL;
+}
+
+const char *pgw_conn_tls_cipher(const pgw_conn *c)
+{
+    return pgw_conn_tls_in_use(c) ? pgw_tls_cipher_name(c->tls) : NULL;
+}
+
+bool pgw_conn_channel_binding_used(const pgw_conn *c)
+{
+    return c->cbind_used && c->client_finished_auth;
+}
+
+const char *pgw_conn_auth_method(const pgw_conn *c)
+{
+    return c->auth_method;
+}
+
+pgw_status pgw_conn_set_tls_pem(pgw_conn *c, pgw_tls_pem which, const uint8_t *pem, size_t len)
+{
+    if ((unsigned)which >= PGWI_PEM_COUNT || (pem == NULL && len > 0))
+        return PGW_E_INVALID;
+    if (c->state != PGW_CONN_NEW)
+        return PGW_E_STATE;
+    if (c->pem[which] != NULL) {
+        pgwi_wipe(c->pem[which], c->pem_len[which]);
+        pgwi_free(c->a, c->pem[which], c->pem_len[which]);
+        c->pem[which] = NULL;
+        c->pem_len[which] = 0;
+    }
+    if (pem == NULL)
+        return PGW_OK;
+    c->pem[which] = pgwi_alloc(c->a, len);
+    if (c->pem[which] == NULL)
+        return PGW_E_NOMEM;
+    memcpy(c->pem[which], pem, len);
+    c->pem_len[which] = len;
+    return PGW_OK;
+}
+
+pgw_status pgwi_conn_set_pem_name(pgw_conn *c, int which, const char *path)
+{
+    if (which < 0 || which >= PGWI_PEM_COUNT)
+        return PGW_E_INVALID;
+    if (c->pem_name[which] != NULL)
+        pgwi_free(c->a, c->pem_name[which], strlen(c->pem_name[which]) + 1);
+    c->pem_name[which] = pgwi_strndup(c->a, path, strlen(path));
+    return c->pem_name[which] != NULL ? PGW_OK : pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+}
+
+void pgw_conn_set_ssl_ctx(pgw_conn *c, void *ssl_ctx)
+{
+    c->ssl_ctx = ssl_ctx;
+}
+
 const pgw_error *pgw_conn_error(const pgw_conn *c)
 {
     return &c->err;
@@ -504,12 +594,17 @@ static void compact_input(pgw_conn *c)
     }
 }
 
+uint8_t *pgwi_tls_rx_space(pgw_conn *c, size_t *avail);
+
 uint8_t *pgwi_conn_input_reserve(pgw_conn *c, size_t want, size_t *avail)
 {
     if (c->state == PGW_CONN_BROKEN)
         return NULL;
     c->views_valid = false;
     compact_input(c);
+    /* Ciphertext lands in a scratch area; plaintext reaches c->in on commit. */
+    if (c->tls != NULL)
+        return pgwi_tls_rx_space(c, avail);
     pgw_status rc = pgw_buf_reserve(&c->in, want);
     if (rc != PGW_OK) {
         /* Near the limit: any room at all is enough to make progress. */
@@ -528,6 +623,10 @@ uint8_t *pgwi_conn_input_reserve(pgw_conn *c, size_t want, size_t *avail)
 
 void pgwi_conn_input_commit(pgw_conn *c, size_t n)
 {
+    if (c->tls != NULL) {
+        (void)pgwi_tls_input(c, c->rx_scratch, n);
+        return;
+    }
     c->in.len += n;
 }
 
@@ -540,6 +639,8 @@ pgw_status pgw_conn_input(pgw_conn *c, const uint8_t *p, size_t n)
     compact_input(c);
     if (n == 0)
         return PGW_OK;
+    if (c->tls != NULL)
+        return pgwi_tls_input(c, p, n);
     pgw_status rc = pgw_buf_append(&c->in, p, n);
     if (rc == PGW_E_TOO_LARGE)
         return pgwi_conn_break(c, rc, "input buffer limit exceeded");
@@ -555,12 +656,20 @@ void pgw_conn_input_eof(pgw_conn *c)
 
 size_t pgw_conn_output(pgw_conn *c, const uint8_t **p)
 {
+    if (c->tls != NULL)
+        return pgwi_tls_output(c, p);
     *p = c->out.data;
     return c->out.len;
 }
 
 void pgw_conn_output_done(pgw_conn *c, size_t n)
 {
+    if (c->tls != NULL) {
+        pgwi_tls_output_done(c, n);
+        if (c->terminating && !pgwi_tls_output_pending(c) && c->state != PGW_CONN_BROKEN)
+            c->state = PGW_CONN_CLOSED;
+        return;
+    }
     if (n > c->out.len)
         n = c->out.len;
     pgw_buf_consume(&c->out, n); /* wipes: it may be a password message */
@@ -568,8 +677,10 @@ void pgw_conn_output_done(pgw_conn *c, size_t n)
         c->state = PGW_CONN_CLOSED;
 }
 
-pgw_status pgwi_conn_want(const pgw_conn *c)
+pgw_status pgwi_conn_want(pgw_conn *c)
 {
+    if (c->tls != NULL)
+        return pgwi_tls_output_pending(c) ? PGW_WANT_WRITE : PGW_WANT_READ;
     return c->out.len > 0 ? PGW_WANT_WRITE : PGW_WANT_READ;
 }
 

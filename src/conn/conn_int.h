@@ -22,6 +22,7 @@
 #include "pgwire/conn.h"
 #include "pgwire/cursor.h"
 #include "pgwire/proto.h"
+#include "pgwire/tls.h"
 
 /* ---- connection options ---------------------------------------------- */
 
@@ -108,12 +109,34 @@ enum pgwi_startup {
     PGWI_SU_AFTER_AUTH   /* AuthenticationOk seen: waiting for ReadyForQuery */
 };
 
+enum pgwi_sslmode {
+    PGWI_SSL_DISABLE,
+    PGWI_SSL_ALLOW,
+    PGWI_SSL_PREFER,
+    PGWI_SSL_REQUIRE,
+    PGWI_SSL_VERIFY_CA,
+    PGWI_SSL_VERIFY_FULL
+};
+
+enum pgwi_cbind { PGWI_CB_DISABLE, PGWI_CB_PREFER, PGWI_CB_REQUIRE };
+
+enum pgwi_tls_phase {
+    PGWI_TLS_OFF,       /* plaintext (or not negotiated yet) */
+    PGWI_TLS_REQUESTED, /* SSLRequest sent, waiting for the one-byte answer */
+    PGWI_TLS_HANDSHAKE, /* the TLS handshake runs over the connection */
+    PGWI_TLS_UP         /* every byte goes through TLS */
+};
+
+/* PEM material handed over by the driver (or the user of the engine). */
+enum pgwi_pem { PGWI_PEM_ROOT, PGWI_PEM_CERT, PGWI_PEM_KEY, PGWI_PEM_CRL, PGWI_PEM_COUNT };
+
 struct pgw_conn {
     pgw_allocator alloc_copy;
     const pgw_allocator *a; /* &alloc_copy or NULL for libc */
 
     pgw_conn_state state;
     enum pgwi_startup su;
+    bool startup_sent;
     char *opt[PGWI_OPT_COUNT]; /* resolved options (owned) */
     uint32_t scram_max_iterations;
     pgw_limits limits;
@@ -125,7 +148,7 @@ struct pgw_conn {
     bool terminating;
 
     pgw_scram *scram;
-    int auth_method; /* last authentication request code honoured */
+    int auth_code; /* last authentication request code honoured */
 
     pgwi_param *params;
     size_t nparams, params_cap;
@@ -150,6 +173,31 @@ struct pgw_conn {
     /* False once input arrives after a row was handed out: the bytes a
      * row view points at may have moved (compaction, growth). */
     bool views_valid;
+
+    /* TLS (tls_link.c) and authentication policy (policy.c). */
+    enum pgwi_sslmode sslmode;
+    bool direct_tls;          /* sslnegotiation=direct */
+    bool attempt_tls;         /* this attempt negotiates TLS */
+    bool tried_tls, tried_plain;
+    bool unix_socket;         /* libpq never negotiates TLS over a Unix socket */
+    bool retry_other;         /* the failure allows libpq's allow/prefer retry */
+    enum pgwi_tls_phase tls_phase;
+    pgw_tls *tls;
+    pgw_tls_config tls_cfg;   /* strings point into opt[] and pem[] */
+    uint8_t *pem[PGWI_PEM_COUNT];
+    char *pem_name[PGWI_PEM_COUNT]; /* the files they came from, for messages */
+    size_t pem_len[PGWI_PEM_COUNT];
+    void *ssl_ctx;            /* the caller's SSL_CTX, or NULL */
+    uint8_t *rx_scratch;      /* ciphertext landing area for the driver */
+    size_t rx_scratch_len;
+    bool tls_closing;
+    enum pgwi_cbind cbind;
+    bool cbind_used;
+    bool has_require_auth;
+    uint32_t allowed_auth;    /* bit per authentication request code */
+    bool auth_required;       /* the server must authenticate the client */
+    bool client_finished_auth;
+    const char *auth_method;  /* static name, once authentication finished */
 
     /* queries */
     pgw_cursor *active;  /* the cursor that owns the next results */
@@ -205,7 +253,22 @@ static inline void pgwi_conn_consume(pgw_conn *c, size_t used)
 pgw_status pgwi_conn_async(pgw_conn *c, const pgw_frame *f);
 /* What step() answers when the engine needs input: WANT_WRITE while
  * output is pending (the server may be waiting for it), else WANT_READ. */
-pgw_status pgwi_conn_want(const pgw_conn *c);
+pgw_status pgwi_conn_want(pgw_conn *c);
+
+/* Policy (policy.c): resolve sslmode, channel_binding, require_auth and the
+ * TLS settings into the fields above; libpq's texts on error. */
+pgw_status pgwi_policy_resolve(pgw_conn *c);
+/* libpq's check_expected_areq: may the client answer this request? */
+pgw_status pgwi_policy_check_request(pgw_conn *c, int32_t code);
+
+/* TLS plumbing (tls_link.c). */
+pgw_status pgwi_tls_begin(pgw_conn *c);           /* queue SSLRequest or start direct TLS */
+pgw_status pgwi_tls_step(pgw_conn *c);            /* PGW_OK once plaintext may flow */
+pgw_status pgwi_tls_input(pgw_conn *c, const uint8_t *p, size_t n);
+size_t pgwi_tls_output(pgw_conn *c, const uint8_t **p);
+void pgwi_tls_output_done(pgw_conn *c, size_t n);
+bool pgwi_tls_output_pending(pgw_conn *c);
+void pgwi_tls_reset(pgw_conn *c);                 /* drop the session (new attempt, free) */
 
 /* Startup (startup.c). */
 pgw_status pgwi_startup_build(pgw_conn *c);
@@ -223,6 +286,19 @@ void pgwi_conn_detach_cursor(pgw_conn *c);
  * connection broken), then commit the bytes actually read. */
 uint8_t *pgwi_conn_input_reserve(pgw_conn *c, size_t want, size_t *avail);
 void pgwi_conn_input_commit(pgw_conn *c, size_t n);
+
+/* The transport is a Unix-domain socket: no TLS is negotiated whatever
+ * sslmode says, as libpq does (the kernel is the only party in the way). */
+void pgwi_conn_set_unix_socket(pgw_conn *c);
+
+/* Remember which file PEM material came from (libpq names the file in
+ * certificate and key errors). */
+pgw_status pgwi_conn_set_pem_name(pgw_conn *c, int which, const char *path);
+
+/* libpq's sslmode allow/prefer second attempt: when the failure allows it,
+ * reset for a new connection of the other kind (TLS or plaintext) and
+ * return true. The caller reconnects and calls pgw_conn_start() again. */
+bool pgwi_conn_retry_other(pgw_conn *c);
 
 /* Reset protocol state for a new transport attempt (io tries the next
  * address); options and the accumulated error text are kept. */

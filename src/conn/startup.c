@@ -51,12 +51,24 @@ pgw_status pgw_conn_start(pgw_conn *c)
         return c->err.status;
     if (c->state != PGW_CONN_NEW)
         return PGW_E_STATE;
-    c->auth_method = -1;
-    pgw_status rc = pgwi_startup_build(c);
-    if (rc != PGW_OK)
-        return rc;
+    c->auth_code = -1;
     c->state = PGW_CONN_STARTUP;
     c->su = PGWI_SU_AUTH;
+    c->startup_sent = false;
+    if (c->attempt_tls)
+        c->tried_tls = true;
+    else
+        c->tried_plain = true;
+    /* With TLS, the StartupMessage waits until the handshake is done. */
+    pgw_status rc = pgwi_tls_begin(c);
+    if (rc != PGW_OK)
+        return rc;
+    if (c->tls_phase == PGWI_TLS_OFF) {
+        rc = pgwi_startup_build(c);
+        if (rc != PGW_OK)
+            return rc;
+        c->startup_sent = true;
+    }
     return PGW_OK;
 }
 
@@ -74,48 +86,81 @@ static pgw_status no_password(pgw_conn *c)
 
 static pgw_status auth_sasl(pgw_conn *c, const uint8_t *data, size_t len)
 {
+    bool tls = pgw_conn_tls_in_use(c);
+    if (c->cbind == PGWI_CB_REQUIRE && !tls)
+        return pgwi_conn_break(c, PGW_E_AUTH, "channel binding required, but SSL not in use");
+    if (c->scram != NULL)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL, "duplicate SASL authentication request");
     size_t pos = 0;
     const char *mech;
-    bool scram = false, plus_only = false;
+    bool scram = false, plus = false;
     pgw_status rc;
     while ((rc = pgw_sasl_mechanisms_next(data, len, &pos, &mech)) == PGW_OK) {
         if (strcmp(mech, "SCRAM-SHA-256") == 0)
             scram = true;
         else if (strcmp(mech, "SCRAM-SHA-256-PLUS") == 0)
-            plus_only = true;
+            plus = true;
     }
     if (rc != PGW_END)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "AuthenticationSASL: malformed mechanism list");
-    if (!scram) {
-        if (plus_only)
-            return pgwi_conn_break(c, PGW_E_AUTH,
-                                   "server offered SCRAM-SHA-256-PLUS authentication over a "
-                                   "non-SSL connection");
+    /* PLUS over plaintext means TLS was stripped on the way (a proxy, or an
+     * attacker): the server would refuse an unbound exchange anyway. */
+    if (plus && !tls)
         return pgwi_conn_break(c, PGW_E_AUTH,
-                               "none of the server's SASL authentication mechanisms are supported");
-    }
-    const char *pw = password_of(c);
-    if (pw == NULL)
-        return no_password(c);
+                               "server offered SCRAM-SHA-256-PLUS authentication over a "
+                               "non-SSL connection");
     pgw_scram_options so;
     pgw_scram_options_init(&so);
     so.max_iterations = c->scram_max_iterations;
-    /* Without TLS there is nothing to bind to: "n" (client does not
-     * support channel binding) is the honest gs2 flag. */
-    so.cbind = PGW_SCRAM_CBIND_NONE;
+    uint8_t cbdata[64];
+    size_t cblen = 0;
+    const char *use = NULL;
+    if (plus && c->cbind != PGWI_CB_DISABLE) {
+        rc = pgw_tls_server_end_point(c->tls, cbdata, sizeof cbdata, &cblen);
+        if (rc == PGW_OK) {
+            use = "SCRAM-SHA-256-PLUS";
+            so.cbind = PGW_SCRAM_CBIND_TLS_ENDPOINT;
+            so.cbind_data = cbdata;
+            so.cbind_len = cblen;
+        } else if (c->cbind == PGWI_CB_REQUIRE) {
+            /* No defined hash for the certificate's signature (Ed25519,
+             * Ed448): binding would be meaningless, so fail closed. */
+            return pgwi_conn_break(c, PGW_E_AUTH,
+                                   "channel binding is required, but the server certificate's "
+                                   "signature algorithm has no tls-server-end-point hash");
+        }
+    }
+    if (use == NULL && scram) {
+        use = "SCRAM-SHA-256";
+        /* "y": we could bind, the server did not offer it. When the server
+         * did offer PLUS but binding is disabled or impossible, "n" is the
+         * only flag it will accept. */
+        so.cbind = tls && !plus ? PGW_SCRAM_CBIND_UNUSED : PGW_SCRAM_CBIND_NONE;
+    }
+    if (use == NULL)
+        return pgwi_conn_break(c, PGW_E_AUTH,
+                               "none of the server's SASL authentication mechanisms are supported");
+    if (c->cbind == PGWI_CB_REQUIRE && so.cbind != PGW_SCRAM_CBIND_TLS_ENDPOINT)
+        return pgwi_conn_break(c, PGW_E_AUTH,
+                               "channel binding is required, but server did not offer an "
+                               "authentication method that supports channel binding");
+    const char *pw = password_of(c);
+    if (pw == NULL)
+        return no_password(c);
     pgw_buf first;
     pgw_buf_init(&first, c->a, 0);
+    first.wipe = true;
     rc = pgw_scram_begin(&c->scram, c->a, pw, strlen(pw), &so, &first);
+    pgwi_wipe(cbdata, sizeof cbdata);
     if (rc == PGW_OK)
-        rc = pgw_build_sasl_initial_response(&c->out, "SCRAM-SHA-256", first.data, first.len);
-    if (first.data != NULL)
-        pgwi_wipe(first.data, first.cap);
+        rc = pgw_build_sasl_initial_response(&c->out, use, first.data, first.len);
     pgw_buf_free(&first);
     if (rc == PGW_E_NOMEM)
         return pgwi_conn_break(c, rc, "out of memory");
     if (rc != PGW_OK)
         return pgwi_conn_break(c, PGW_E_AUTH, "could not start SCRAM authentication: %s",
                                pgw_status_str(rc));
+    c->cbind_used = so.cbind == PGW_SCRAM_CBIND_TLS_ENDPOINT;
     c->su = PGWI_SU_SASL;
     return PGW_OK;
 }
@@ -127,7 +172,11 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
     size_t len;
     if (pgw_parse_authentication(f, &code, &data, &len) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "Authentication: malformed message");
-    pgw_status rc;
+    /* require_auth, channel_binding and sslcertmode decide before any
+     * answer (above all, any password byte) leaves the client. */
+    pgw_status rc = pgwi_policy_check_request(c, code);
+    if (rc != PGW_OK)
+        return rc;
     switch (code) {
     case PGW_AUTH_OK:
         /* A server (or a man in the middle) must not skip the end of a
@@ -139,8 +188,11 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
                                    "exchange");
         if (c->su == PGWI_SU_AFTER_AUTH)
             return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected second AuthenticationOk");
-        if (c->su == PGWI_SU_AUTH)
-            c->auth_method = PGW_AUTH_OK;
+        if (c->su == PGWI_SU_AUTH && c->auth_method == NULL) {
+            /* Let in without being asked (trust, cert, peer). */
+            c->auth_code = PGW_AUTH_OK;
+            c->auth_method = "none";
+        }
         c->su = PGWI_SU_AFTER_AUTH;
         pgw_scram_free(c->scram);
         c->scram = NULL;
@@ -154,7 +206,9 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
         rc = pgw_build_password(&c->out, pw, strlen(pw));
         if (rc != PGW_OK)
             return pgwi_conn_break(c, rc, "could not send password: %s", pgw_status_str(rc));
-        c->auth_method = code;
+        c->auth_code = code;
+        c->auth_method = "password";
+        c->client_finished_auth = true;
         return PGW_OK;
     }
     case PGW_AUTH_MD5_PASSWORD: {
@@ -171,13 +225,15 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
         pgwi_wipe(hash, sizeof hash);
         if (rc != PGW_OK)
             return pgwi_conn_break(c, rc, "could not send MD5 password: %s", pgw_status_str(rc));
-        c->auth_method = code;
+        c->auth_code = code;
+        c->auth_method = "md5";
+        c->client_finished_auth = true;
         return PGW_OK;
     }
     case PGW_AUTH_SASL:
         if (c->su != PGWI_SU_AUTH)
             return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected authentication request");
-        c->auth_method = code;
+        c->auth_code = code;
         return auth_sasl(c, data, len);
     case PGW_AUTH_SASL_CONTINUE: {
         if (c->su != PGWI_SU_SASL || c->scram == NULL)
@@ -213,6 +269,8 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
                                    why[0] != '\0' ? why : pgw_status_str(rc));
         }
         c->su = PGWI_SU_SASL_FINAL;
+        c->client_finished_auth = true;
+        c->auth_method = c->cbind_used ? "scram-sha-256-plus" : "scram-sha-256";
         return PGW_OK;
     case PGW_AUTH_KERBEROS_V5:
         return pgwi_conn_break(c, PGW_E_UNSUPPORTED, "Kerberos 5 authentication not supported");
@@ -229,6 +287,19 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
 
 pgw_status pgwi_startup_step(pgw_conn *c)
 {
+    if (c->tls_phase == PGWI_TLS_REQUESTED || c->tls_phase == PGWI_TLS_HANDSHAKE) {
+        pgw_status rc = pgwi_tls_step(c);
+        if (rc != PGW_OK)
+            return rc;
+        if (c->tls_phase == PGWI_TLS_HANDSHAKE || c->tls_phase == PGWI_TLS_REQUESTED)
+            return pgwi_conn_want(c);
+    }
+    if (!c->startup_sent) {
+        pgw_status rc = pgwi_startup_build(c);
+        if (rc != PGW_OK)
+            return rc;
+        c->startup_sent = true;
+    }
     for (;;) {
         pgw_frame f;
         size_t used;
@@ -255,6 +326,11 @@ pgw_status pgwi_startup_step(pgw_conn *c)
                 return rc;
             if (strncmp(c->err.sqlstate, "28", 2) == 0)
                 c->err.status = PGW_E_AUTH;
+            /* libpq's allow/prefer: a server that refuses this attempt may
+             * accept the other kind (pg_hba hostssl/hostnossl lines). */
+            if ((c->sslmode == PGWI_SSL_PREFER && pgw_conn_tls_in_use(c) && !c->tried_plain) ||
+                (c->sslmode == PGWI_SSL_ALLOW && !pgw_conn_tls_in_use(c) && !c->tried_tls))
+                c->retry_other = true;
             c->state = PGW_CONN_BROKEN;
             c->tx = 0;
             return c->err.status;

@@ -24,6 +24,10 @@ int64_t pgwi_now_ms(void);
 /* Remaining ms until deadline (-1 = none), at least 0. */
 int pgwi_remaining_ms(int64_t deadline);
 
+/* Read the certificate, key and CRL files the options name (tls_files.c)
+ * and hand them to the engine as PEM. */
+pgw_status pgwi_load_tls_files(pgw_conn *c);
+
 /* getenv(3) as a pgw_getenv_fn. */
 const char *pgwi_env_lookup(void *ud, const char *name);
 /* The effective OS user's name into buf; false if unknown. */

@@ -148,55 +148,59 @@ int16_t pgw_copy_response_format(const uint8_t *col_formats, uint16_t i)
 }
 
 /* The hot path of every query: one call per row. It walks the body with a
- * plain pointer and one bounds test per read instead of the sticky reader
- * (same checks, a third of the instructions), and the columns that get a
- * view are split from those only counted so the loop has no per-column
- * test of vals and cap. */
-static bool data_row_column(const uint8_t **pp, const uint8_t *end, pgw_value *v)
+ * pointer and the count of bytes left instead of the sticky reader (same
+ * checks, a third of the instructions), and the columns that get a view
+ * are split from those only counted so the loop has no per-column test of
+ * vals and cap. The body is under 2^31 bytes (checked first), so a length
+ * word read as unsigned that is negative other than -1 is larger than
+ * anything left, and one comparison refuses both it and a length that
+ * runs past the end. */
+static bool data_row_column(const uint8_t **pp, size_t *left, pgw_value *v)
 {
     const uint8_t *p = *pp;
-    if (end - p < 4)
+    if (*left < 4)
         return false;
-    int32_t len = (int32_t)pgwi_load_u32(p);
+    uint32_t u = pgwi_load_u32(p);
+    size_t rest = *left - 4;
     p += 4;
-    if (len < 0) {
-        /* Only -1 is NULL; any other negative length is corrupt. */
-        if (len != -1)
-            return false;
-        v->ptr = NULL;
+    if (u == UINT32_MAX) {
+        v->ptr = NULL; /* -1: NULL */
+        v->len = -1;
     } else {
-        if ((size_t)len > (size_t)(end - p))
+        if (u > rest)
             return false;
         v->ptr = p;
-        p += len;
+        v->len = (int32_t)u;
+        p += u;
+        rest -= u;
     }
-    v->len = len;
     *pp = p;
+    *left = rest;
     return true;
 }
 
 pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap, uint16_t *ncols)
 {
-    if (f->body == NULL || f->len < 2)
+    if (f->body == NULL || f->len < 2 || f->len > (size_t)INT32_MAX)
         return PGW_E_PROTOCOL;
-    const uint8_t *p = f->body, *end = f->body + f->len;
-    uint16_t n = pgwi_load_u16(p);
-    p += 2;
+    const uint8_t *p = f->body + 2;
+    size_t left = f->len - 2;
+    uint16_t n = pgwi_load_u16(f->body);
     /* Each column has at least its length word: refuse an absurd count
      * before looping over it. */
-    if ((size_t)n > (size_t)(end - p) / 4)
+    if ((size_t)n > left / 4)
         return PGW_E_PROTOCOL;
     uint16_t filled = vals == NULL ? 0 : (n < cap ? n : cap);
     uint16_t i = 0;
     for (; i < filled; i++)
-        if (!data_row_column(&p, end, &vals[i]))
+        if (!data_row_column(&p, &left, &vals[i]))
             return PGW_E_PROTOCOL;
     for (; i < n; i++) {
         pgw_value scratch;
-        if (!data_row_column(&p, end, &scratch))
+        if (!data_row_column(&p, &left, &scratch))
             return PGW_E_PROTOCOL;
     }
-    if (p != end)
+    if (left != 0)
         return PGW_E_PROTOCOL;
     *ncols = n;
     return vals != NULL && n > cap ? PGW_E_TOO_LARGE : PGW_OK;

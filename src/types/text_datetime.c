@@ -90,7 +90,8 @@ static bool match8(uint64_t x, uint64_t hi, uint64_t want, uint64_t six)
     return ((x & hi) == want) & (((x + six) & dhi) == six * 8);
 }
 
-/* "YYYY-MM-", "DD HH:MM" and " HH:MM:S" as match8 patterns. */
+/* "YYYY-MM-", "DD HH:MM" and " HH:MM:S" as match8 patterns (byte 0 is
+ * the lowest). */
 #define DATE8_HI UINT64_C(0xFFF0F0FFF0F0F0F0)
 #define DATE8_WANT UINT64_C(0x2D30302D30303030)
 #define DATE8_SIX UINT64_C(0x0006060006060606)
@@ -117,15 +118,15 @@ static bool day_exists(int64_t y, unsigned m, unsigned d)
     return m == 2 && d == 29 && is_leap(y);
 }
 
+/* Days from March 1 to the first of each month (index 1 = January, counted
+ * at the end of the previous March-based year). */
+static const uint16_t from_march[13] = {0, 306, 337, 0, 31, 61, 92, 122, 153, 184, 214, 245, 275};
+
 /* Days from 1970-01-01 to a proleptic Gregorian date: count whole 400-year
  * eras (146097 days each) from 0000-03-01, so that the leap day is the last
  * day of its year and the months from March follow a fixed pattern. */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
-    /* Days from March 1 to the first of each month (index 1 = January,
-     * counted at the end of the previous March-based year). */
-    static const uint16_t from_march[13] = {0,   306, 337, 0,   31,  61, 92,
-                                            122, 153, 184, 214, 245, 275};
     uint64_t ys = (uint64_t)y + YEAR_SHIFT - (m <= 2 ? 1u : 0u);
     uint64_t era = ys / 400, yoe = ys % 400;
     uint64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + from_march[m] + d - 1;
@@ -170,7 +171,7 @@ static bool parse_date(const char *p, size_t len, size_t *i, dt_fields *f, bool 
     return f->month >= 1 && f->month <= 12 && f->day >= 1;
 }
 
-/* " HH:MM:SS" at *i (the fraction is parse_fraction's). */
+/* " HH:MM:SS" at *i. */
 static bool parse_time(const char *p, size_t len, size_t *i, dt_fields *f)
 {
     size_t j = *i;
@@ -184,44 +185,100 @@ static bool parse_time(const char *p, size_t len, size_t *i, dt_fields *f)
     return true;
 }
 
-/* "YYYY-MM-DD HH:MM:SS" with a four-digit year, the shape of nearly every
- * timestamp: three tests validate all 19 bytes. */
-static bool parse_fixed19(const char *p, dt_fields *f)
-{
-    if (!match8(load_le64(p), DATE8_HI, DATE8_WANT, DATE8_SIX) ||
-        !match8(load_le64(p + 8), MID8_HI, MID8_WANT, MID8_SIX) || p[16] != ':' ||
-        !is_digit(p[17]) || !is_digit(p[18]))
-        return false;
-    f->year = (int64_t)(dig(p, 0) * 1000 + dig(p, 1) * 100 + dig(p, 2) * 10 + dig(p, 3));
-    f->month = dig(p, 5) * 10 + dig(p, 6);
-    f->day = dig(p, 8) * 10 + dig(p, 9);
-    f->hour = dig(p, 11) * 10 + dig(p, 12);
-    f->minute = dig(p, 14) * 10 + dig(p, 15);
-    f->second = dig(p, 17) * 10 + dig(p, 18);
-    return f->year != 0 && f->month >= 1 && f->month <= 12 && f->day >= 1;
-}
-
-/* "[.ffffff]": the server trims trailing zeros of the fraction and never
- * prints more than six digits. */
-static bool parse_fraction(const char *p, size_t len, size_t *i, dt_fields *f)
+/* "[.ffffff]" at *i: the server trims trailing zeros of the fraction and
+ * never prints more than six digits. */
+static bool parse_fraction(const char *p, size_t len, size_t *i, int64_t *usec)
 {
     static const int32_t scale[7] = {0, 100000, 10000, 1000, 100, 10, 1};
     size_t j = *i;
-    f->usec = 0;
+    *usec = 0;
     if (j == len || p[j] != '.')
         return true;
-    j++;
-    size_t start = j;
+    size_t start = ++j;
     int32_t v = 0;
-    while (j < len && is_digit(p[j]) && j - start < 7) {
-        v = v * 10 + (p[j] - '0');
-        j++;
-    }
-    size_t nd = j - start;
-    if (nd == 0 || nd > 6)
+    while (j < len && is_digit(p[j]) && j - start < 7)
+        v = v * 10 + (p[j++] - '0');
+    if (j == start || j - start > 6)
         return false;
-    f->usec = (int64_t)v * scale[nd];
+    *usec = (int64_t)v * scale[j - start];
     *i = j;
+    return true;
+}
+
+/* The fast path is inlined into both public decoders (its registers then
+ * need no saving); the general path stays out of line, so that the common
+ * case does not pay for its frame. */
+#if defined(__GNUC__)
+#define HOT_INLINE __attribute__((always_inline)) inline
+#define COLD_PATH __attribute__((noinline))
+#else
+#define HOT_INLINE inline
+#define COLD_PATH
+#endif
+
+/* The shape of nearly every timestamp the server prints: a four-digit AD
+ * year, "YYYY-MM-DD HH:MM:SS", an optional fraction, and for timestamptz a
+ * "+HH" or "+HH:MM" zone. Two word tests and three byte tests validate the
+ * first 19 bytes, the fields come out of the same words, and everything
+ * stays in registers.
+ * Returns false, leaving *out alone, for anything it does not take on
+ * (including every malformed text): the general path then decides. */
+static HOT_INLINE bool fast_timestamp(const char *p, size_t len, bool with_zone, int64_t *out)
+{
+    if (len < 19 || p[4] != '-')
+        return false;
+    uint64_t w0 = load_le64(p), w1 = load_le64(p + 8);
+    if (!match8(w0, DATE8_HI, DATE8_WANT, DATE8_SIX) || !match8(w1, MID8_HI, MID8_WANT, MID8_SIX) ||
+        p[16] != ':' || !is_digit(p[17]) || !is_digit(p[18]))
+        return false;
+    /* Keep the digits' values, then merge each digit with the next one in
+     * place (d*10 + next fits a byte): the two-digit fields appear at the
+     * bytes where they start. */
+    uint64_t t0 = w0 & UINT64_C(0x000F0F000F0F0F0F), t1 = w1 & UINT64_C(0x0F0F000F0F000F0F);
+    t0 = t0 * 10 + (t0 >> 8);
+    t1 = t1 * 10 + (t1 >> 8);
+    unsigned year = (unsigned)((t0 & 0xFF) * 100 + ((t0 >> 16) & 0xFF));
+    unsigned month = (unsigned)((t0 >> 40) & 0xFF), day = (unsigned)(t1 & 0xFF);
+    unsigned hour = (unsigned)((t1 >> 24) & 0xFF), minute = (unsigned)((t1 >> 48) & 0xFF);
+    unsigned second = dig(p, 17) * 10 + dig(p, 18);
+    if (year == 0 || month - 1 > 11 || day == 0 || hour > 23 || minute > 59 || second > 59 ||
+        !day_exists(year, month, day))
+        return false;
+    size_t i = 19;
+    int64_t usec;
+    if (!parse_fraction(p, len, &i, &usec))
+        return false;
+    int32_t off = 0;
+    if (with_zone) {
+        if (len - i < 3 || (p[i] != '+' && p[i] != '-') || !is_digit(p[i + 1]) ||
+            !is_digit(p[i + 2]))
+            return false;
+        bool west = p[i] == '-';
+        off = (int32_t)(dig(p, i + 1) * 10 + dig(p, i + 2)) * 3600;
+        if (len - i >= 6 && p[i + 3] == ':') {
+            if (!is_digit(p[i + 4]) || !is_digit(p[i + 5]))
+                return false;
+            unsigned m = dig(p, i + 4) * 10 + dig(p, i + 5);
+            if (m > 59)
+                return false;
+            off += (int32_t)m * 60;
+            i += 3;
+        }
+        if (off >= (MAX_TZ_HOUR + 1) * 3600)
+            return false;
+        if (west)
+            off = -off;
+        i += 3;
+    }
+    if (i != len)
+        return false; /* seconds in the zone, " BC", or junk */
+    /* Years 1..9999: days_from_civil without the era shift, in 32 bits;
+     * no overflow is possible anywhere below. */
+    uint32_t y = year - (month <= 2 ? 1u : 0u);
+    uint32_t days0 = y * 365 + y / 4 - y / 100 + y / 400 + from_march[month] + day - 1;
+    int64_t sec = ((int64_t)days0 - 719468) * SECS_PER_DAY +
+                  (int64_t)(hour * 3600 + minute * 60 + second) - off;
+    *out = sec * USECS_PER_SEC + usec;
     return true;
 }
 
@@ -296,34 +353,26 @@ static bool to_usec(int64_t sec, int64_t usec, int64_t *out)
     return true;
 }
 
-static pgw_status decode_timestamp(const char *p, size_t len, bool with_zone, int64_t *out)
+/* Everything fast_timestamp() leaves. */
+COLD_PATH static pgw_status decode_timestamp_general(const char *p, size_t len, bool with_zone,
+                                                     int64_t *out)
 {
-    if (p == NULL)
-        return PGW_E_INVALID;
+    /* The server's spellings of the special values (EncodeSpecialTimestamp). */
+    if (is_literal(p, len, "infinity")) {
+        *out = PGW_TIMESTAMP_INFINITY;
+        return PGW_OK;
+    }
+    if (is_literal(p, len, "-infinity")) {
+        *out = PGW_TIMESTAMP_NEG_INFINITY;
+        return PGW_OK;
+    }
     dt_fields f;
-    size_t i;
+    size_t i = 0;
     bool huge = false;
     f.tz_sec = 0;
-    if (len >= 19 && p[4] == '-') {
-        if (!parse_fixed19(p, &f))
-            return PGW_E_INVALID;
-        i = 19;
-    } else {
-        /* The server's spellings of the special values
-         * (EncodeSpecialTimestamp). */
-        if (is_literal(p, len, "infinity")) {
-            *out = PGW_TIMESTAMP_INFINITY;
-            return PGW_OK;
-        }
-        if (is_literal(p, len, "-infinity")) {
-            *out = PGW_TIMESTAMP_NEG_INFINITY;
-            return PGW_OK;
-        }
-        i = 0;
-        if (!parse_date(p, len, &i, &f, &huge) || !parse_time(p, len, &i, &f))
-            return PGW_E_INVALID;
-    }
-    if (f.hour > 23 || f.minute > 59 || f.second > 59 || !parse_fraction(p, len, &i, &f))
+    if (!parse_date(p, len, &i, &f, &huge) || !parse_time(p, len, &i, &f))
+        return PGW_E_INVALID;
+    if (f.hour > 23 || f.minute > 59 || f.second > 59 || !parse_fraction(p, len, &i, &f.usec))
         return PGW_E_INVALID;
     if (with_zone && !parse_zone(p, len, &i, &f))
         return PGW_E_INVALID;
@@ -344,12 +393,20 @@ static pgw_status decode_timestamp(const char *p, size_t len, bool with_zone, in
 
 pgw_status pgw_decode_timestamptz_text(const char *p, size_t len, int64_t *usec_since_unix_epoch)
 {
-    return decode_timestamp(p, len, true, usec_since_unix_epoch);
+    if (p == NULL)
+        return PGW_E_INVALID;
+    if (fast_timestamp(p, len, true, usec_since_unix_epoch))
+        return PGW_OK;
+    return decode_timestamp_general(p, len, true, usec_since_unix_epoch);
 }
 
 pgw_status pgw_decode_timestamp_text(const char *p, size_t len, int64_t *usec_since_unix_epoch)
 {
-    return decode_timestamp(p, len, false, usec_since_unix_epoch);
+    if (p == NULL)
+        return PGW_E_INVALID;
+    if (fast_timestamp(p, len, false, usec_since_unix_epoch))
+        return PGW_OK;
+    return decode_timestamp_general(p, len, false, usec_since_unix_epoch);
 }
 
 pgw_status pgw_decode_date_text(const char *p, size_t len, int32_t *days_since_unix_epoch)

@@ -7,13 +7,57 @@
 #include "common/common_int.h"
 #include "types/types_int.h"
 
+/* Four bytes as a little-endian word, whatever the host's byte order. */
+static inline uint32_t load_le32(const char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t x;
+    memcpy(&x, p, sizeof x);
+    return x;
+#else
+    const unsigned char *u = (const unsigned char *)p;
+    return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+#endif
+}
+
+/* Accumulate the run of decimal digits at p[*i..len) into *acc (acc * 10 +
+ * digit each, modulo 2^64: the callers bound the digit count before they
+ * trust the result) and leave *i at the first byte that is not a digit.
+ * Every value of a result set goes through here, so four digits are
+ * checked and combined at once while four bytes remain: the high nibbles
+ * must be 3 and adding 6 must not carry out of any low nibble; then pairs
+ * of digits are merged in place (d0*10+d1 fits a byte) and the two pairs
+ * combined. */
+static inline void scan_digits(const char *p, size_t len, size_t *i, uint64_t *acc)
+{
+    size_t j = *i;
+    uint64_t m = *acc;
+    while (len - j >= 4) {
+        uint32_t w = load_le32(p + j);
+        if ((w & 0xF0F0F0F0u) != 0x30303030u || ((w + 0x06060606u) & 0xF0F0F0F0u) != 0x30303030u)
+            break;
+        uint32_t v = w - 0x30303030u;
+        v = v * 10 + (v >> 8);
+        m = m * 10000 + (v & 0xFFu) * 100 + ((v >> 16) & 0xFFu);
+        j += 4;
+    }
+    for (; j < len; j++) {
+        unsigned d = (unsigned)(unsigned char)p[j] - '0';
+        if (d > 9)
+            break;
+        m = m * 10 + d;
+    }
+    *i = j;
+    *acc = m;
+}
+
 /* Parse into a magnitude and check it against the limit for the sign once,
  * at the end: up to 19 significant digits fit a uint64 (10^19 - 1 < 2^64),
  * so the loop needs no per-digit overflow test (or division). More
  * significant digits are out of range for every target type. Malformed
  * text wins over range: the whole text is validated first. */
 static inline pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit, bool *neg_out,
-                            uint64_t *mag_out)
+                                   uint64_t *mag_out)
 {
     size_t i = 0;
     bool neg = false;
@@ -29,12 +73,9 @@ static inline pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit
         i++;
     bool too_long = len - i > 19;
     uint64_t mag = 0;
-    for (; i < len; i++) {
-        unsigned d = (unsigned)(unsigned char)p[i] - '0';
-        if (d > 9)
-            return PGW_E_INVALID;
-        mag = mag * 10 + d; /* wraps only when too_long, and is then unused */
-    }
+    scan_digits(p, len, &i, &mag);
+    if (i != len)
+        return PGW_E_INVALID;
     if (too_long || mag > pos_limit + (neg ? 1u : 0u))
         return PGW_E_RANGE;
     *neg_out = neg;
@@ -244,8 +285,7 @@ pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
     while (i < len && p[i] == '0')
         i++;
     size_t sig_start = i;
-    for (; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++)
-        mant = mant * 10 + d;
+    scan_digits(p, len, &i, &mant);
     sig = i - sig_start;
     digits = i - start;
     if (i < len && p[i] == '.') {
@@ -256,8 +296,7 @@ pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
                 i++;
         }
         sig_start = i;
-        for (; i < len && (d = (unsigned)(unsigned char)p[i] - '0') <= 9; i++)
-            mant = mant * 10 + d;
+        scan_digits(p, len, &i, &mant);
         sig += i - sig_start;
         digits += i - frac_start;
         exp = -(long)(i - frac_start);

@@ -209,20 +209,74 @@ static void test_conn_new_honours_options_size(void **s)
 static void test_conn_new_refuses_what_it_cannot_honour(void **s)
 {
     /* Security settings are never silently ignored. */
-    expect_new_fails("sslmode=require", PGW_E_UNSUPPORTED,
-                     "sslmode value \"require\" invalid when SSL support is not compiled in");
-    expect_new_fails("sslmode=verify-full", PGW_E_UNSUPPORTED,
-                     "sslmode value \"verify-full\" invalid when SSL support is not compiled in");
-    expect_new_fails("channel_binding=require", PGW_E_UNSUPPORTED,
-                     "channel binding is required, but SSL is not in use");
     expect_new_fails("gssencmode=require", PGW_E_UNSUPPORTED,
                      "gssencmode value \"require\" invalid when GSSAPI support is not compiled in");
-    expect_new_fails("require_auth=scram-sha-256", PGW_E_UNSUPPORTED,
-                     "connection option \"require_auth\" is not supported yet");
     expect_new_fails("host=a,b", PGW_E_UNSUPPORTED,
                      "multiple hosts in \"host\" are not supported yet");
     expect_new_fails("replication=database", PGW_E_UNSUPPORTED,
                      "replication connections are not supported yet");
+    expect_new_fails("passfile=/x", PGW_E_UNSUPPORTED,
+                     "connection option \"passfile\" is not supported yet");
+}
+
+static void test_conn_new_checks_tls_options_as_libpq(void **s)
+{
+    expect_new_fails("sslnegotiation=direct", PGW_E_INVALID,
+                     "weak sslmode \"prefer\" may not be used with sslnegotiation=direct (use "
+                     "\"require\", \"verify-ca\", or \"verify-full\")");
+    expect_new_fails("sslnegotiation=fast", PGW_E_INVALID,
+                     "invalid sslnegotiation value: \"fast\"");
+    expect_new_fails("sslrootcert=system sslmode=require", PGW_E_INVALID,
+                     "weak sslmode \"require\" may not be used with sslrootcert=system (use "
+                     "\"verify-full\")");
+    expect_new_fails("ssl_min_protocol_version=TLSv9", PGW_E_INVALID,
+                     "invalid ssl_min_protocol_version value: \"TLSv9\"");
+    expect_new_fails("ssl_min_protocol_version=TLSv1.3 ssl_max_protocol_version=TLSv1.2",
+                     PGW_E_INVALID, "invalid SSL protocol version range");
+    expect_new_fails("sslcertmode=maybe", PGW_E_INVALID, "invalid sslcertmode value: \"maybe\"");
+    /* sslrootcert=system alone makes verify-full the default. */
+    pgw_conn_options o;
+    pgw_conn_options_init(&o);
+    o.conninfo = "sslrootcert=system";
+    o.default_user = "u";
+    pgw_conn *c = NULL;
+    assert_int_equal(pgw_conn_new(&c, &o), PGW_OK);
+    assert_string_equal(pgw_conn_option(c, "sslmode"), "verify-full");
+    pgw_conn_free(c);
+}
+
+static void test_conn_new_parses_require_auth_as_libpq(void **s)
+{
+    const char *ok[] = {"require_auth=scram-sha-256", "require_auth=password,md5",
+                        "require_auth=!password,!md5", "require_auth=none",
+                        "require_auth=!none", "require_auth='scram-sha-256, none'",
+                        "require_auth=!password,!md5,!gss,!sspi,!scram-sha-256,!none"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        pgw_conn_options o;
+        pgw_conn_options_init(&o);
+        o.conninfo = ok[i];
+        o.default_user = "u";
+        pgw_conn *c = NULL;
+        if (pgw_conn_new(&c, &o) != PGW_OK)
+            fail_msg("%s: %s", ok[i], pgw_conn_errmsg(c));
+        pgw_conn_free(c);
+    }
+    expect_new_fails("require_auth=password,!md5", PGW_E_INVALID,
+                     "negative require_auth method \"!md5\" cannot be mixed with non-negative "
+                     "methods");
+    expect_new_fails("require_auth=!password,md5", PGW_E_INVALID,
+                     "require_auth method \"md5\" cannot be mixed with negative methods");
+    expect_new_fails("require_auth=md5,md5", PGW_E_INVALID,
+                     "require_auth method \"md5\" is specified more than once");
+    expect_new_fails("require_auth=!none,!none", PGW_E_INVALID,
+                     "require_auth method \"!none\" is specified more than once");
+    expect_new_fails("require_auth=kerberos", PGW_E_INVALID,
+                     "invalid require_auth value: \"kerberos\"");
+    /* Empty elements are not "anything goes": they fail closed. */
+    expect_new_fails("require_auth=,", PGW_E_INVALID, "invalid require_auth value: \"\"");
+    expect_new_fails("require_auth='md5,'", PGW_E_INVALID, "invalid require_auth value: \"\"");
+    expect_new_fails("channel_binding=sometimes", PGW_E_INVALID,
+                     "invalid channel_binding value: \"sometimes\"");
 }
 
 static void test_conninfo_check_public_api(void **s)
@@ -249,6 +303,8 @@ int main(void)
         cmocka_unit_test(test_conn_new_accepts_libpq_integer_forms),
         cmocka_unit_test(test_conn_new_honours_options_size),
         cmocka_unit_test(test_conn_new_refuses_what_it_cannot_honour),
+        cmocka_unit_test(test_conn_new_checks_tls_options_as_libpq),
+        cmocka_unit_test(test_conn_new_parses_require_auth_as_libpq),
         cmocka_unit_test(test_conninfo_check_public_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

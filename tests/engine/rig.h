@@ -43,9 +43,16 @@ static inline void rig_init(rig *r, fs_script *script, const char *conninfo, siz
     r->chunk = chunk;
     assert_null(fs_script_error(script));
     r->fs = fs_new(script);
+    /* The scripts speak plaintext unless a test asks for TLS: default to
+     * sslmode=disable instead of libpq's prefer (which sends SSLRequest). */
+    static char ci[1024];
+    if (strstr(conninfo, "sslmode=") == NULL)
+        snprintf(ci, sizeof ci, "%s sslmode=disable", conninfo);
+    else
+        snprintf(ci, sizeof ci, "%s", conninfo);
     pgw_conn_options o;
     pgw_conn_options_init(&o);
-    o.conninfo = conninfo;
+    o.conninfo = ci;
     o.allocator = failing_alloc_get(&r->fa);
     o.notice = rig_notice;
     o.notice_ud = r;

@@ -98,7 +98,7 @@ static uint8_t *record_transcript(size_t *len)
     pgw_conn *c = NULL;
     pgw_conn_options o;
     pgw_conn_options_init(&o);
-    o.conninfo = CI;
+    o.conninfo = CI " sslmode=disable";
     assert_int_equal(pgw_conn_new(&c, &o), PGW_OK);
     assert_int_equal(pgw_conn_start(c), PGW_OK);
     pgw_buf all;

@@ -18,7 +18,8 @@ static fs_server *serve(fs_script *sc, uint16_t *port, unsigned timeout_ms)
 static pgw_status connect_to(uint16_t port, const char *extra, pgw_conn **c)
 {
     char ci[256];
-    snprintf(ci, sizeof ci, "host=127.0.0.1 port=%u user=alice dbname=app password=s3cret %s",
+    snprintf(ci, sizeof ci,
+             "host=127.0.0.1 port=%u user=alice dbname=app password=s3cret sslmode=disable %s",
              (unsigned)port, extra ? extra : "");
     pgw_conn_options o;
     pgw_conn_options_init(&o);
@@ -189,7 +190,7 @@ static void test_socket_user_transport_carries_the_session(void **s)
     counter.inner = pgw_transport_default();
     pgw_transport t = {ct_open, ct_read, ct_write, ct_wait, ct_fd, ct_close, NULL, &counter};
     char ci[160];
-    snprintf(ci, sizeof ci, "host=127.0.0.1 port=%u user=alice dbname=app keepalives_idle=7",
+    snprintf(ci, sizeof ci, "host=127.0.0.1 port=%u user=alice dbname=app keepalives_idle=7 sslmode=disable",
              (unsigned)port);
     pgw_conn_options o;
     pgw_conn_options_init(&o);
@@ -217,7 +218,7 @@ static void test_socket_localhost_tries_every_address(void **s)
     uint16_t port;
     fs_server *fs = serve(sc, &port, 5000);
     char ci[128];
-    snprintf(ci, sizeof ci, "host=localhost port=%u user=alice dbname=app", (unsigned)port);
+    snprintf(ci, sizeof ci, "host=localhost port=%u user=alice dbname=app sslmode=disable", (unsigned)port);
     pgw_conn_options o;
     pgw_conn_options_init(&o);
     o.conninfo = ci;

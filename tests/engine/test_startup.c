@@ -321,7 +321,7 @@ static void test_startup_out_of_memory_at_every_allocation(void **s)
         r.fs = fs_new(sc);
         pgw_conn_options opt;
         pgw_conn_options_init(&opt);
-        opt.conninfo = CI;
+        opt.conninfo = CI " sslmode=disable";
         opt.allocator = failing_alloc_get(&r.fa);
         pgw_status rc = pgw_conn_new(&r.c, &opt);
         if (rc == PGW_E_NOMEM) {
@@ -355,6 +355,211 @@ static void test_startup_out_of_memory_at_every_allocation(void **s)
     fail_msg("startup never succeeded");
 }
 
+/* ---- TLS negotiation and authentication policy (issue 4) ---------------- */
+
+static void expect_failure(fs_script *sc, const char *ci, size_t chunk, pgw_status want,
+                           const char *msg, size_t startups_seen, size_t passwords_seen)
+{
+    rig r;
+    rig_init(&r, sc, ci, chunk);
+    pgw_status rc = rig_connect(&r);
+    if (rc != want || strstr(pgw_conn_errmsg(r.c), msg) == NULL)
+        fail_msg("%s: got %s \"%s\", want %s \"%s\"", ci, pgw_status_name(rc),
+                 pgw_conn_errmsg(r.c), pgw_status_name(want), msg);
+    assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_BROKEN);
+    /* What reached the server: the SSLRequest/StartupMessage packets and no
+     * password bytes where the policy forbids them. */
+    assert_int_equal(fs_count_received(r.fs, 0), startups_seen);
+    assert_int_equal(fs_count_received(r.fs, 'p'), passwords_seen);
+    assert_false(pgw_conn_tls_in_use(r.c));
+    assert_null(strstr(pgw_conn_errmsg(r.c), "s3cret"));
+    rig_free(&r);
+}
+
+static void test_tls_stuffed_bytes_after_S_are_refused(void **s)
+{
+    /* CVE-2021-23222: a forged AuthenticationOk behind the 'S'. */
+    fs_script *sc = fs_script_new();
+    fs_expect_ssl_request(sc);
+    fs_send_raw(sc, "SR\x00\x00\x00\x08\x00\x00\x00\x00", 10);
+    fs_close(sc);
+    expect_failure(sc, CI " sslmode=require", 0, PGW_E_PROTOCOL,
+                   "received unencrypted data after SSL response", 1, 0);
+    /* Arriving later, the same bytes are fed to TLS and fail the handshake. */
+    sc = fs_script_new();
+    fs_expect_ssl_request(sc);
+    fs_send_raw(sc, "SR\x00\x00\x00\x08\x00\x00\x00\x00", 10);
+    fs_close(sc);
+    rig r;
+    rig_init(&r, sc, CI " sslmode=require", 1);
+    pgw_status rc = rig_connect(&r);
+    assert_true(rc == PGW_E_TLS || rc == PGW_E_CLOSED);
+    assert_int_equal(fs_count_received(r.fs, 0), 1);
+    rig_free(&r);
+}
+
+static void test_tls_refused_under_require(void **s)
+{
+    const char *modes[] = {"require", "verify-ca", "verify-full"};
+    for (size_t i = 0; i < 3; i++) {
+        fs_script *sc = fs_script_new();
+        fs_expect_ssl_request(sc);
+        fs_send_ssl_response(sc, 'N');
+        fs_close(sc);
+        char ci[200];
+        snprintf(ci, sizeof ci, CI " sslmode=%s sslrootcert=/nonexistent", modes[i]);
+        expect_failure(sc, ci, 0, PGW_E_TLS, "server does not support SSL, but SSL was required",
+                       1, 0);
+    }
+}
+
+static void test_tls_error_reply_is_not_shown_nor_retried(void **s)
+{
+    /* CVE-2024-10977: the server (or a man in the middle) answers the
+     * SSLRequest with an ErrorResponse full of bait. */
+    const char bait[] = "E\x00\x00\x00\x2a" "SFATAL\x00" "C28000\x00"
+                        "Mlooks like query results\x1b[2J\x00\x00";
+    for (int prefer = 0; prefer <= 1; prefer++) {
+        fs_script *sc = fs_script_new();
+        fs_expect_ssl_request(sc);
+        fs_send_raw(sc, bait, sizeof bait - 1);
+        fs_close(sc);
+        rig r;
+        rig_init(&r, sc, prefer ? CI " sslmode=prefer" : CI " sslmode=require", 0);
+        assert_int_equal(rig_connect(&r), PGW_E_PROTOCOL);
+        assert_string_equal(pgw_conn_errmsg(r.c), "server sent an error response during SSL exchange");
+        assert_null(strstr(pgw_conn_errmsg(r.c), "query results"));
+        /* No plaintext retry, not even under prefer. */
+        assert_false(pgwi_conn_retry_other(r.c));
+        rig_free(&r);
+    }
+}
+
+static void test_tls_invalid_answer_and_eof(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_ssl_request(sc);
+    fs_send_raw(sc, "X", 1);
+    fs_close(sc);
+    expect_failure(sc, CI " sslmode=prefer", 0, PGW_E_PROTOCOL,
+                   "received invalid response to SSL negotiation: X", 1, 0);
+    sc = fs_script_new();
+    fs_expect_ssl_request(sc);
+    fs_close(sc);
+    expect_failure(sc, CI " sslmode=prefer", 0, PGW_E_CLOSED,
+                   "server closed the connection unexpectedly", 1, 0);
+}
+
+static void test_tls_prefer_continues_in_plaintext_after_N(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_ssl_request(sc);
+    fs_send_ssl_response(sc, 'N');
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    rig r;
+    rig_init(&r, sc, CI " sslmode=prefer", 1);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    assert_false(pgw_conn_tls_in_use(r.c));
+    assert_null(pgw_conn_tls_version(r.c));
+    assert_string_equal(pgw_conn_auth_method(r.c), "none");
+    assert_true(fs_done(r.fs));
+    rig_free(&r);
+}
+
+static void test_policy_downgrade_to_cleartext_sends_nothing(void **s)
+{
+    /* A man in the middle answers 'N' and asks for the password in clear. */
+    fs_script *sc = fs_script_new();
+    fs_expect_ssl_request(sc);
+    fs_send_ssl_response(sc, 'N');
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_cleartext(sc);
+    fs_close(sc);
+    expect_failure(sc, CI " sslmode=prefer require_auth=scram-sha-256", 0, PGW_E_AUTH,
+                   "authentication method requirement \"scram-sha-256\" failed: server requested "
+                   "a cleartext password",
+                   2, 0);
+    const uint8_t salt[4] = {1, 2, 3, 4};
+    sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_md5(sc, salt);
+    fs_close(sc);
+    expect_failure(sc, CI " sslmode=disable require_auth=!md5,!password", 0, PGW_E_AUTH,
+                   "server requested a hashed password", 1, 0);
+}
+
+static void test_policy_auth_ok_without_challenge(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    expect_failure(sc, CI " sslmode=disable require_auth=md5", 0, PGW_E_AUTH,
+                   "authentication method requirement \"md5\" failed: server did not complete "
+                   "authentication",
+                   1, 0);
+    sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    expect_failure(sc, CI " sslmode=disable require_auth=!none", 0, PGW_E_AUTH,
+                   "server did not complete authentication", 1, 0);
+    /* "none" allows trust. */
+    sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    rig r;
+    rig_init(&r, sc, CI " sslmode=disable require_auth=none,scram-sha-256", 0);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    rig_free(&r);
+}
+
+static void test_policy_channel_binding_require(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_cleartext(sc);
+    fs_close(sc);
+    expect_failure(sc, CI " sslmode=disable channel_binding=require", 0, PGW_E_AUTH,
+                   "channel binding required but not supported by server's authentication request",
+                   1, 0);
+    sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    expect_failure(sc, CI " sslmode=disable channel_binding=require", 0, PGW_E_AUTH,
+                   "channel binding required, but server authenticated client without channel "
+                   "binding",
+                   1, 0);
+    const char *mechs[] = {"SCRAM-SHA-256"};
+    sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_sasl(sc, mechs, 1);
+    fs_close(sc);
+    expect_failure(sc, CI " sslmode=disable channel_binding=require", 0, PGW_E_AUTH,
+                   "channel binding required, but SSL not in use", 1, 0);
+}
+
+static void test_policy_scram_allowed_by_require_auth(void **s)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_scram_opts o;
+    fs_scram_opts_init(&o, "s3cret");
+    fs_scram(sc, &o);
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    rig r;
+    rig_init(&r, sc, CI " sslmode=disable require_auth=scram-sha-256 channel_binding=prefer", 0);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    assert_string_equal(pgw_conn_auth_method(r.c), "scram-sha-256");
+    assert_false(pgw_conn_channel_binding_used(r.c));
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +580,15 @@ int main(void)
         cmocka_unit_test(test_startup_hostile_server_scenarios),
         cmocka_unit_test(test_startup_rejects_nul_free_options_before_wire),
         cmocka_unit_test(test_startup_out_of_memory_at_every_allocation),
+        cmocka_unit_test(test_tls_stuffed_bytes_after_S_are_refused),
+        cmocka_unit_test(test_tls_refused_under_require),
+        cmocka_unit_test(test_tls_error_reply_is_not_shown_nor_retried),
+        cmocka_unit_test(test_tls_invalid_answer_and_eof),
+        cmocka_unit_test(test_tls_prefer_continues_in_plaintext_after_N),
+        cmocka_unit_test(test_policy_downgrade_to_cleartext_sends_nothing),
+        cmocka_unit_test(test_policy_auth_ok_without_challenge),
+        cmocka_unit_test(test_policy_channel_binding_require),
+        cmocka_unit_test(test_policy_scram_allowed_by_require_auth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,35 @@ static void test_connect_hostaddr_is_used(void **s)
     pgw_close(c);
 }
 
+/* SASLprep: the server stored the prepared form of a non-ASCII password;
+ * equivalent spellings must log in, a different one must not. */
+static void scram_utf8_login(const char *pw, pgw_status want)
+{
+    char ci[1024];
+    snprintf(ci, sizeof ci, "host=%s port=%s dbname=%s user=%s password='%s'",
+             pgt_env("PGW_TEST_HOST"), pgt_env("PGW_TEST_PORT"), pgt_env("PGW_TEST_DB"),
+             pgt_env("PGW_TEST_SCRAM_UTF8_USER"), pw);
+    pgw_conn *c = NULL;
+    pgw_status rc = pgw_connect_str(&c, ci);
+    if (rc != want)
+        fprintf(stderr, "# SCRAM_UTF8: %s\n", pgw_conn_errmsg(c));
+    assert_int_equal(rc, want);
+    if (want == PGW_E_AUTH)
+        assert_string_equal(pgw_conn_error(c)->sqlstate, "28P01");
+    pgw_close(c);
+}
+
+static void test_connect_scram_non_ascii_password_tcp_succeeds(void **s) { connect_ok("SCRAM_UTF8", 1); }
+static void test_connect_scram_non_ascii_password_unix_succeeds(void **s) { connect_ok("SCRAM_UTF8", 0); }
+
+static void test_connect_scram_saslprep_equivalent_passwords_succeed(void **s)
+{
+    scram_utf8_login("p\xc3\xa4ssw\xc3\xb6rdIX", PGW_OK);                   /* prepared form */
+    scram_utf8_login("pa\xcc\x88ssw\xc3\xb6rd\xe2\x85\xa8", PGW_OK);        /* a + U+0308 */
+    scram_utf8_login("p\xc3\xa4\xc2\xadssw\xc3\xb6rd\xe2\x85\xa8", PGW_OK); /* U+00AD */
+    scram_utf8_login("p\xc3\xa4ssw\xc3\xb6rd\xe2\x85\xa9", PGW_E_AUTH);     /* U+2169 = X */
+}
+
 static void wrong_password(const char *role, int tcp)
 {
     char ci[1024], uvar[64];
@@ -233,6 +262,9 @@ int main(void)
         cmocka_unit_test(test_connect_ipv6_loopback_succeeds),
         cmocka_unit_test(test_connect_hostaddr_is_used),
         cmocka_unit_test(test_connect_scram_wrong_password_is_28P01),
+        cmocka_unit_test(test_connect_scram_non_ascii_password_tcp_succeeds),
+        cmocka_unit_test(test_connect_scram_non_ascii_password_unix_succeeds),
+        cmocka_unit_test(test_connect_scram_saslprep_equivalent_passwords_succeed),
         cmocka_unit_test(test_connect_md5_wrong_password_is_28P01),
         cmocka_unit_test(test_connect_password_wrong_password_is_28P01),
         cmocka_unit_test(test_connect_missing_password_is_auth_error),

@@ -198,6 +198,53 @@ static void test_timestamptz_text_leap_days_valid(void **s)
     assert_int_equal(pgw_decode_timestamptz_text(S("0005-02-29 00:00:00+00 BC"), &v), PGW_OK);
 }
 
+/* The common shape (four-digit year, "+HH" or "+HH:MM") takes a fast path;
+ * the same instant with the zone spelled "+HH:MM:SS" takes the general one.
+ * Both must agree with a value counted independently from a running day
+ * number, for every day of 1890..2110 at varied times, fractions and
+ * zones. */
+static void test_timestamptz_text_fast_and_general_paths_agree(void **s)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static const char *fracs[] = {"", ".5", ".000001", ".123456", ".05"};
+    static const int64_t frac_us[] = {0, 500000, 1, 123456, 50000};
+    static const int zones[][2] = {{0, 0}, {5, 30}, {-8, 0}, {-3, 30}, {15, 59}, {-15, 0}};
+    int64_t day = -29219; /* 1890-01-01 */
+    unsigned k = 0;
+    for (int y = 1890; y <= 2110; y++) {
+        bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        for (int m = 1; m <= 12; m++) {
+            int nd = mdays[m - 1] + (m == 2 && leap ? 1 : 0);
+            for (int d = 1; d <= nd; d++, day++, k++) {
+                int hh = (int)(k * 7 % 24), mi = (int)(k * 13 % 60), ss = (int)(k * 17 % 60);
+                size_t fi = k % 5, zi = k % 6;
+                int zh = zones[zi][0], zm = zones[zi][1];
+                char zone[16], fast[64], general[64];
+                if (zm != 0)
+                    snprintf(zone, sizeof zone, "%c%02d:%02d", zh < 0 ? '-' : '+', zh < 0 ? -zh : zh,
+                             zm);
+                else
+                    snprintf(zone, sizeof zone, "%c%02d", zh < 0 ? '-' : '+', zh < 0 ? -zh : zh);
+                snprintf(fast, sizeof fast, "%04d-%02d-%02d %02d:%02d:%02d%s%s", y, m, d, hh, mi, ss,
+                         fracs[fi], zone);
+                snprintf(general, sizeof general, "%04d-%02d-%02d %02d:%02d:%02d%s%c%02d:%02d:00", y,
+                         m, d, hh, mi, ss, fracs[fi], zh < 0 ? '-' : '+', zh < 0 ? -zh : zh, zm);
+                int64_t off = (int64_t)(zh < 0 ? -1 : 1) * ((zh < 0 ? -zh : zh) * 3600 + zm * 60);
+                int64_t want = (day * 86400 + hh * 3600 + mi * 60 + ss - off) * 1000000 + frac_us[fi];
+                int64_t a = 0, b = 0;
+                if (pgw_decode_timestamptz_text(S(fast), &a) != PGW_OK || a != want ||
+                    pgw_decode_timestamptz_text(S(general), &b) != PGW_OK || b != want)
+                    fail_msg("%s / %s: %lld / %lld, want %lld", fast, general, (long long)a,
+                             (long long)b, (long long)want);
+                /* and without the zone, as a timestamp */
+                fast[strlen(fast) - strlen(zone)] = '\0';
+                if (pgw_decode_timestamp_text(S(fast), &a) != PGW_OK || a != want + off * 1000000)
+                    fail_msg("%s: %lld", fast, (long long)a);
+            }
+        }
+    }
+}
+
 static void test_timestamp_text_server_values_match(void **s)
 {
     static const ts_case c[] = {
@@ -325,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_timestamptz_text_past_int64_is_range),
         cmocka_unit_test(test_timestamptz_text_malformed_is_invalid),
         cmocka_unit_test(test_timestamptz_text_leap_days_valid),
+        cmocka_unit_test(test_timestamptz_text_fast_and_general_paths_agree),
         cmocka_unit_test(test_timestamp_text_server_values_match),
         cmocka_unit_test(test_timestamp_text_zone_is_invalid),
         cmocka_unit_test(test_date_text_server_values_match),

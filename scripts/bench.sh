@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# pgwire's benchmarks against libpq (figures, not timed tests).
+#
+#   1. installs what it needs when missing (scripts/lib/deps.sh's list plus
+#      libpq-dev, which only the benchmarks use)
+#   2. builds optimised (buildtype=release) in build-bench/
+#   3. starts its own throwaway PostgreSQL (scripts/pg-fixture.sh) and stops
+#      it on exit
+#   4. runs every benchmark and prints one line per figure:
+#        BENCH <name> <unit> pgwire=<value> <reference>=<value> ratio=<pgwire/reference>
+#      rows/s: higher is better; us/row, instr/row, KiB, ms: lower is better.
+#      Names are stable once printed; later benchmarks add lines.
+#
+# W3 (bench/w3_*.c): SELECT g, g::text || 'x', g * 1.5::float8,
+# timestamptz '2020-01-01' + g * interval '1 second' FROM generate_series(1, N) g,
+# every field converted to a C value, over the Unix socket. Wall and CPU
+# times are the median of PGW_BENCH_RUNS interleaved runs, RSS growth the
+# largest; instructions come from callgrind and do not vary. The run fails
+# when the clients' checksums differ. docs/benchmarks.md explains each
+# figure.
+#
+# Environment: PGW_BENCH_ROWS (default 1000000), PGW_BENCH_RUNS (default 7),
+# PGW_BENCH_INSTR_ROWS (default 100000), PGW_BENCH_BUILD (default build-bench),
+# PGW_BENCH_NO_VALGRIND=1 to skip the instruction counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/lib/deps.sh
+. scripts/lib/deps.sh
+PGW_DEB_PACKAGES+=(libpq-dev)
+
+ROWS=${PGW_BENCH_ROWS:-1000000}
+RUNS=${PGW_BENCH_RUNS:-7}
+INSTR_ROWS=${PGW_BENCH_INSTR_ROWS:-100000}
+BUILD=${PGW_BENCH_BUILD:-build-bench}
+FIXTURE_DIR=
+WORK=
+
+log() { printf '[bench.sh] %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+cleanup() {
+    if [ -n "$FIXTURE_DIR" ]; then
+        bash scripts/pg-fixture.sh stop "$FIXTURE_DIR" >/dev/null 2>&1 || true
+        FIXTURE_DIR=
+    fi
+    if [ -n "$WORK" ]; then
+        rm -rf -- "$WORK"
+        WORK=
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- dependencies and build ------------------------------------------------
+
+pgw_ensure_deps >&2 || die "missing packages (see above)"
+command -v valgrind >/dev/null 2>&1 || [ "${PGW_BENCH_NO_VALGRIND:-0}" = 1 ] ||
+    die "valgrind is needed for the instruction counts (or set PGW_BENCH_NO_VALGRIND=1)"
+grep -q "^subdir('bench')" meson.build ||
+    die "meson.build has no subdir('bench') line: the benchmarks are not part of the build"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgw-bench.XXXXXX")
+build() {
+    if [ -d "$BUILD/meson-private" ]; then
+        meson setup --reconfigure "$BUILD" --buildtype=release -Dbench=enabled
+    else
+        meson setup "$BUILD" --buildtype=release -Dbench=enabled
+    fi
+    ninja -C "$BUILD" bench/w3_pgwire bench/w3_libpq bench/w3_raw
+}
+log "building in $BUILD (buildtype=release)"
+build >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
+BIN=$BUILD/bench
+
+# ---- server --------------------------------------------------------------------
+
+# Its own directory: as root the server's user must be able to reach it.
+FIXTURE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pgw-bench-pg.XXXXXX")
+bash scripts/pg-fixture.sh start "$FIXTURE_DIR" >/dev/null || die "PostgreSQL did not start"
+eval "$(bash scripts/pg-fixture.sh env "$FIXTURE_DIR")"
+# The clients read PG* variables (libpq and pgwire alike): none may leak in.
+while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^PG[A-Z]+$' || true)
+
+HOST=$PGW_TEST_SOCKDIR
+PORT=$PGW_TEST_PORT
+USER_=$PGW_TEST_TRUST_USER
+DB=$PGW_TEST_DB
+CONNINFO="host=$HOST port=$PORT user=$USER_ dbname=$DB"
+
+# ---- running the clients ---------------------------------------------------------
+
+# client NAME ROWS: run one client once (under RUNNER, if set); prints its
+# W3 line.
+RUNNER=()
+client() {
+    local name=$1 rows=$2
+    case "$name" in
+    pgwire) "${RUNNER[@]}" "$BIN/w3_pgwire" "$CONNINFO" "$rows" ;;
+    libpq) "${RUNNER[@]}" "$BIN/w3_libpq" "$CONNINFO" "$rows" exec pgw ;;
+    libpq-single-row) "${RUNNER[@]}" "$BIN/w3_libpq" "$CONNINFO" "$rows" single pgw ;;
+    libpq-libc) "${RUNNER[@]}" "$BIN/w3_libpq" "$CONNINFO" "$rows" exec libc ;;
+    raw) "${RUNNER[@]}" "$BIN/w3_raw" "$HOST" "$PORT" "$USER_" "$DB" "$rows" ;;
+    *) die "unknown client $name" ;;
+    esac
+}
+
+# field LINE KEY: the value of KEY=... in a W3 line.
+field() {
+    local kv
+    for kv in $1; do
+        if [ "${kv%%=*}" = "$2" ]; then
+            printf '%s\n' "${kv#*=}"
+            return 0
+        fi
+    done
+    die "no $2 in: $1"
+}
+
+CLIENTS=(pgwire libpq libpq-single-row libpq-libc raw)
+declare -A WALLS=() CPUS=() WALL=() CPU=() RSS=() SUM=()
+
+# median VALUE...: the middle value (the lower middle for an even count).
+median() {
+    printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+log "warming up"
+for c in "${CLIENTS[@]}"; do
+    client "$c" 1000 >/dev/null || die "$c failed"
+done
+
+# Interleaved runs, so a disturbance on the machine hits every client alike.
+for run in $(seq 1 "$RUNS"); do
+    for c in "${CLIENTS[@]}"; do
+        line=$(client "$c" "$ROWS") || die "$c failed (run $run)"
+        log "run $run: $line"
+        [ "$(field "$line" seen)" = "$ROWS" ] || die "$c returned $(field "$line" seen) rows, not $ROWS"
+        w=$(field "$line" wall_us)
+        u=$(field "$line" cpu_us)
+        r=$(field "$line" rss_growth_kib)
+        s=$(field "$line" checksum)
+        WALLS[$c]="${WALLS[$c]:-} $w"
+        CPUS[$c]="${CPUS[$c]:-} $u"
+        if [ -z "${RSS[$c]:-}" ] || [ "$r" -gt "${RSS[$c]}" ]; then RSS[$c]=$r; fi
+        if [ -n "${SUM[$c]:-}" ] && [ "${SUM[$c]}" != "$s" ]; then
+            die "$c: checksum changed between runs (${SUM[$c]} then $s)"
+        fi
+        SUM[$c]=$s
+    done
+done
+
+for c in "${CLIENTS[@]}"; do
+    # shellcheck disable=SC2086 # the lists are space-separated numbers
+    WALL[$c]=$(median ${WALLS[$c]})
+    # shellcheck disable=SC2086
+    CPU[$c]=$(median ${CPUS[$c]})
+done
+
+# Every client that converts must agree with pgwire (raw only counts bytes).
+for c in libpq libpq-single-row libpq-libc; do
+    [ "${SUM[$c]}" = "${SUM[pgwire]}" ] ||
+        die "checksum mismatch: pgwire ${SUM[pgwire]}, $c ${SUM[$c]}"
+done
+log "checksums agree: ${SUM[pgwire]}"
+
+# ---- instructions (callgrind) ------------------------------------------------------
+
+# instr NAME: callgrind instructions per row at INSTR_ROWS rows, net of a
+# zero-row run of the same client (connection, startup and exit cancel out).
+declare -A INSTR=()
+total_ir() {
+    local out=$WORK/cg.out
+    RUNNER=(valgrind --tool=callgrind --callgrind-out-file="$out")
+    client "$@" >/dev/null 2>"$WORK/cg.log" || die "valgrind failed: $(tail -n 5 "$WORK/cg.log")"
+    RUNNER=()
+    # the program's total Ir ("summary:" and "totals:" carry it)
+    awk '/^(summary|totals):/ { print $2; exit }' "$out"
+}
+instr() {
+    local a b
+    a=$(total_ir "$1" 0)
+    b=$(total_ir "$1" "$INSTR_ROWS")
+    INSTR[$1]=$(((b - a) / INSTR_ROWS))
+    log "callgrind $1: $a instructions at 0 rows, $b at $INSTR_ROWS: ${INSTR[$1]}/row"
+}
+if [ "${PGW_BENCH_NO_VALGRIND:-0}" != 1 ]; then
+    for c in "${CLIENTS[@]}"; do instr "$c"; done
+fi
+
+# ---- the figures -----------------------------------------------------------------
+
+# bench NAME UNIT PGWIRE_VALUE REFNAME REF_VALUE
+bench() {
+    awk -v n="$1" -v u="$2" -v a="$3" -v rn="$4" -v b="$5" 'BEGIN {
+        r = b != 0 ? sprintf("%.3g", a / b) : "inf"
+        printf "BENCH %s %s pgwire=%s %s=%s ratio=%s\n", n, u, a, rn, b, r
+    }'
+}
+rows_per_s() { awk -v r="$ROWS" -v w="$1" 'BEGIN { printf "%d", r / (w / 1e6) }'; }
+us_per_row() { awk -v r="$ROWS" -v c="$1" 'BEGIN { printf "%.3f", c / r }'; }
+ms() { awk -v w="$1" 'BEGIN { printf "%.1f", w / 1000 }'; }
+
+log "W3 at $ROWS rows, median of $RUNS runs; instructions at $INSTR_ROWS rows"
+bench w3-text rows/s "$(rows_per_s "${WALL[pgwire]}")" libpq "$(rows_per_s "${WALL[libpq]}")"
+bench w3-text-cpu us/row "$(us_per_row "${CPU[pgwire]}")" libpq "$(us_per_row "${CPU[libpq]}")"
+if [ -n "${INSTR[pgwire]:-}" ]; then
+    bench w3-text-instr instr/row "${INSTR[pgwire]}" libpq "${INSTR[libpq]}"
+fi
+bench w3-text-rss-growth KiB "${RSS[pgwire]}" libpq "${RSS[libpq]}"
+bench w3-text-wall ms "$(ms "${WALL[pgwire]}")" raw "$(ms "${WALL[raw]}")"
+bench w3-text-single-row rows/s "$(rows_per_s "${WALL[pgwire]}")" libpq-single-row \
+    "$(rows_per_s "${WALL[libpq-single-row]}")"
+bench w3-text-single-row-cpu us/row "$(us_per_row "${CPU[pgwire]}")" libpq-single-row \
+    "$(us_per_row "${CPU[libpq-single-row]}")"
+if [ -n "${INSTR[pgwire]:-}" ]; then
+    bench w3-text-single-row-instr instr/row "${INSTR[pgwire]}" libpq-single-row \
+        "${INSTR[libpq-single-row]}"
+fi
+bench w3-text-single-row-rss-growth KiB "${RSS[pgwire]}" libpq-single-row "${RSS[libpq-single-row]}"
+bench w3-text-libc-cpu us/row "$(us_per_row "${CPU[pgwire]}")" libpq-libc \
+    "$(us_per_row "${CPU[libpq-libc]}")"
+if [ -n "${INSTR[pgwire]:-}" ]; then
+    bench w3-text-libc-instr instr/row "${INSTR[pgwire]}" libpq-libc "${INSTR[libpq-libc]}"
+    bench w3-text-raw-instr instr/row "${INSTR[pgwire]}" raw "${INSTR[raw]}"
+fi

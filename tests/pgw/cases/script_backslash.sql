@@ -1,0 +1,3 @@
+select 1 as a;
+\echo not supported yet
+select 2 as b;

@@ -1,0 +1,4 @@
+select 1 as a;
+select
+  nocol;
+select 'b' as b

@@ -1,0 +1,2 @@
+PGDMP not really a dump
+select 1;
