@@ -80,6 +80,14 @@ typedef void (*pgw_notice_fn)(void *ud, const pgw_error *notice);
  * or NULL. The engine never reads the environment itself. */
 typedef const char *(*pgw_getenv_fn)(void *ud, const char *name);
 
+/** Supplies an OAuth 2.0 bearer token for SASL OAUTHBEARER (PostgreSQL 18
+ * oauth authentication): write the token (RFC 6750 b64token characters
+ * only, at most cap - 1 bytes) and its NUL into buf. pgwire runs no
+ * identity-provider flow itself; the application obtains the token.
+ * @return PGW_OK, or a failure status that ends the connection attempt.
+ * The buffer is wiped after use. */
+typedef pgw_status (*pgw_oauth_token_fn)(void *ud, char *buf, size_t cap);
+
 /** Options for pgw_conn_new() / pgw_connect(). Initialise with
  * pgw_conn_options_init() and set only what you need. */
 typedef struct pgw_conn_options {
@@ -101,6 +109,8 @@ typedef struct pgw_conn_options {
                                          takes a reference); NULL = built from the ssl*
                                          options. Host names are still checked under
                                          sslmode=verify-full. */
+    pgw_oauth_token_fn oauth_token; /**< bearer tokens for OAUTHBEARER; NULL = not offered */
+    void *oauth_token_ud;
 } pgw_conn_options;
 
 /** Which PEM material pgw_conn_set_tls_pem() supplies. Append-only. */
@@ -215,8 +225,8 @@ PGW_API const char *pgw_conn_tls_cipher(const pgw_conn *c);
 /** Whether authentication used SCRAM-SHA-256-PLUS (channel binding). */
 PGW_API bool pgw_conn_channel_binding_used(const pgw_conn *c);
 /** The authentication method the server asked for and the client completed:
- * "none" (trust), "password", "md5", "scram-sha-256", "scram-sha-256-plus",
- * "oauth"; NULL before authentication finished.
+ * "none" (trust, cert), "password", "md5", "scram-sha-256",
+ * "scram-sha-256-plus", "oauth"; NULL before authentication finished.
  * Ownership: static string. */
 PGW_API const char *pgw_conn_auth_method(const pgw_conn *c);
 

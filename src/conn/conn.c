@@ -181,6 +181,8 @@ pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt)
     c->notice_ud = opt->notice_ud;
     c->io_timeout_ms = opt->io_timeout_ms;
     c->ssl_ctx = opt->ssl_ctx;
+    c->oauth_token = opt->oauth_token;
+    c->oauth_token_ud = opt->oauth_token_ud;
     /* The input buffer may hold one whole message plus a partial next one. */
     size_t in_max;
     if (!pgwi_add_size(c->limits.max_message, 2 * 65536 + 5, &in_max))

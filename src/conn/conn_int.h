@@ -106,6 +106,8 @@ enum pgwi_startup {
     PGWI_SU_AUTH,        /* waiting for an authentication request */
     PGWI_SU_SASL,        /* SCRAM exchange in progress */
     PGWI_SU_SASL_FINAL,  /* SASLFinal verified, waiting for AuthenticationOk */
+    PGWI_SU_OAUTH,       /* OAUTHBEARER token sent: AuthenticationOk or an error next */
+    PGWI_SU_OAUTH_FAILED,/* the server refused the token; its error comes next */
     PGWI_SU_AFTER_AUTH   /* AuthenticationOk seen: waiting for ReadyForQuery */
 };
 
@@ -169,6 +171,8 @@ struct pgw_conn {
 
     pgw_notice_fn notice;
     void *notice_ud;
+    pgw_oauth_token_fn oauth_token;
+    void *oauth_token_ud;
 
     /* False once input arrives after a row was handed out: the bytes a
      * row view points at may have moved (compaction, growth). */
@@ -258,6 +262,8 @@ pgw_status pgwi_conn_want(pgw_conn *c);
 /* Policy (policy.c): resolve sslmode, channel_binding, require_auth and the
  * TLS settings into the fields above; libpq's texts on error. */
 pgw_status pgwi_policy_resolve(pgw_conn *c);
+/* Whether require_auth allows SCRAM (oauth false) or OAUTHBEARER. */
+bool pgwi_policy_mech_allowed(const pgw_conn *c, bool oauth);
 /* libpq's check_expected_areq: may the client answer this request? */
 pgw_status pgwi_policy_check_request(pgw_conn *c, int32_t code);
 

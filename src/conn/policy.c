@@ -52,6 +52,9 @@ static pgw_status not_compiled_in(pgw_conn *c, const char *kw, const char *v)
 /* Bits of authentication request codes (all below 32). */
 #define AREQ(code) (1u << (code))
 #define SASL_BITS (AREQ(PGW_AUTH_SASL) | AREQ(PGW_AUTH_SASL_CONTINUE) | AREQ(PGW_AUTH_SASL_FINAL))
+/* SASL mechanisms, kept apart in bits no request code uses. */
+#define MECH_SCRAM (1u << 30)
+#define MECH_OAUTH (1u << 31)
 
 static pgw_status parse_require_auth(pgw_conn *c, const char *spec)
 {
@@ -105,7 +108,9 @@ static pgw_status parse_require_auth(pgw_conn *c, const char *spec)
         } else if (strcmp(method, "sspi") == 0) {
             bits = AREQ(PGW_AUTH_SSPI) | AREQ(PGW_AUTH_GSS_CONTINUE);
         } else if (strcmp(method, "scram-sha-256") == 0) {
-            bits = SASL_BITS;
+            bits = MECH_SCRAM;
+        } else if (strcmp(method, "oauth") == 0) {
+            bits = MECH_OAUTH;
         } else if (strcmp(method, "none") == 0) {
             /* Whether the server may let the client in without asking. */
             if (negated) {
@@ -131,8 +136,14 @@ static pgw_status parse_require_auth(pgw_conn *c, const char *spec)
             c->allowed_auth |= bits;
         }
     next:
-        if (*s != ',')
+        if (*s != ',') {
+            /* SASL requests are allowed while any allowed mechanism is. */
+            if (c->allowed_auth & (MECH_SCRAM | MECH_OAUTH))
+                c->allowed_auth |= SASL_BITS;
+            else
+                c->allowed_auth &= ~SASL_BITS;
             break;
+        }
         s++;
         continue;
     duplicate:
@@ -276,6 +287,11 @@ static const char *request_description(int32_t code)
     case PGW_AUTH_SASL_FINAL: return "server requested SASL authentication";
     default: return "server requested an unknown authentication type";
     }
+}
+
+bool pgwi_policy_mech_allowed(const pgw_conn *c, bool oauth)
+{
+    return !c->has_require_auth || (c->allowed_auth & (oauth ? MECH_OAUTH : MECH_SCRAM)) != 0;
 }
 
 pgw_status pgwi_policy_check_request(pgw_conn *c, int32_t code)

@@ -84,6 +84,60 @@ static pgw_status no_password(pgw_conn *c)
     return pgwi_conn_break(c, PGW_E_AUTH, "fe_sendauth: no password supplied");
 }
 
+/* RFC 6750 b64token: the only characters a bearer token may hold, which
+ * also keeps it from breaking out of the OAUTHBEARER key/value framing. */
+static bool b64token(const char *t, size_t n)
+{
+    size_t i = 0;
+    while (i < n && ((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') ||
+                     (t[i] >= '0' && t[i] <= '9') || strchr("-._~+/", t[i]) != NULL))
+        i++;
+    if (i == 0)
+        return false;
+    while (i < n && t[i] == '=')
+        i++;
+    return i == n;
+}
+
+/* SASL OAUTHBEARER (RFC 7628) as PostgreSQL 18 speaks it: one message
+ * with the application's bearer token; no channel binding. */
+static pgw_status auth_oauth(pgw_conn *c)
+{
+    if (c->cbind == PGWI_CB_REQUIRE)
+        return pgwi_conn_break(c, PGW_E_AUTH,
+                               "channel binding is required, but server did not offer an "
+                               "authentication method that supports channel binding");
+    char token[4096];
+    token[0] = '\0';
+    pgw_status rc = c->oauth_token(c->oauth_token_ud, token, sizeof token);
+    token[sizeof token - 1] = '\0';
+    size_t tlen = strlen(token);
+    if (rc != PGW_OK || !b64token(token, tlen)) {
+        pgwi_wipe(token, sizeof token);
+        return pgwi_conn_break(c, PGW_E_AUTH, rc != PGW_OK ? "OAuth token callback failed"
+                                                           : "OAuth bearer token is malformed");
+    }
+    pgw_buf msg;
+    pgw_buf_init(&msg, c->a, 0);
+    msg.wipe = true;
+    /* gs2 header "n,,", then %x01 "auth=Bearer <token>" %x01 %x01. */
+    static const char head[] = "n,,\x01" "auth=Bearer ";
+    (void)pgw_buf_append(&msg, head, sizeof head - 1);
+    (void)pgw_buf_append(&msg, token, tlen);
+    (void)pgw_buf_append(&msg, "\x01\x01", 2);
+    pgwi_wipe(token, sizeof token);
+    rc = pgw_buf_status(&msg);
+    if (rc == PGW_OK)
+        rc = pgw_build_sasl_initial_response(&c->out, "OAUTHBEARER", msg.data, msg.len);
+    pgw_buf_free(&msg);
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, rc, "out of memory");
+    c->su = PGWI_SU_OAUTH;
+    /* Like a password: once the token is out, the client has done its part. */
+    c->client_finished_auth = true;
+    return PGW_OK;
+}
+
 static pgw_status auth_sasl(pgw_conn *c, const uint8_t *data, size_t len)
 {
     bool tls = pgw_conn_tls_in_use(c);
@@ -93,16 +147,38 @@ static pgw_status auth_sasl(pgw_conn *c, const uint8_t *data, size_t len)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "duplicate SASL authentication request");
     size_t pos = 0;
     const char *mech;
-    bool scram = false, plus = false;
+    bool scram = false, plus = false, oauth = false;
     pgw_status rc;
     while ((rc = pgw_sasl_mechanisms_next(data, len, &pos, &mech)) == PGW_OK) {
         if (strcmp(mech, "SCRAM-SHA-256") == 0)
             scram = true;
         else if (strcmp(mech, "SCRAM-SHA-256-PLUS") == 0)
             plus = true;
+        else if (strcmp(mech, "OAUTHBEARER") == 0)
+            oauth = true;
     }
     if (rc != PGW_END)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "AuthenticationSASL: malformed mechanism list");
+    /* require_auth may allow one SASL mechanism and not the other. */
+    bool scram_ok = pgwi_policy_mech_allowed(c, false);
+    bool oauth_ok = pgwi_policy_mech_allowed(c, true) && c->oauth_token != NULL;
+    if (!scram_ok) {
+        scram = plus = false;
+    }
+    if (oauth && oauth_ok && !scram && !plus)
+        return auth_oauth(c);
+    if (!scram && !plus && !(oauth && oauth_ok)) {
+        if (c->has_require_auth && !pgwi_policy_mech_allowed(c, oauth))
+            return pgwi_conn_break(c, PGW_E_AUTH,
+                                   "authentication method requirement \"%s\" failed: server "
+                                   "requested %s authentication",
+                                   c->opt[PGWI_OPT_REQUIRE_AUTH],
+                                   oauth ? "OAUTHBEARER" : "SCRAM-SHA-256");
+        if (oauth)
+            return pgwi_conn_break(c, PGW_E_AUTH,
+                                   "server requested OAuth authentication, but no token source "
+                                   "was configured (pgw_conn_options.oauth_token)");
+    }
     /* PLUS over plaintext means TLS was stripped on the way (a proxy, or an
      * attacker): the server would refuse an unbound exchange anyway. */
     if (plus && !tls)
@@ -182,10 +258,12 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
         /* A server (or a man in the middle) must not skip the end of a
          * SCRAM exchange: only a verified server signature proves it knew
          * the password. */
-        if (c->su == PGWI_SU_SASL)
+        if (c->su == PGWI_SU_SASL || c->su == PGWI_SU_OAUTH_FAILED)
             return pgwi_conn_break(c, PGW_E_AUTH,
                                    "server sent AuthenticationOk before completing the SASL "
                                    "exchange");
+        if (c->su == PGWI_SU_OAUTH)
+            c->auth_method = "oauth";
         if (c->su == PGWI_SU_AFTER_AUTH)
             return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected second AuthenticationOk");
         if (c->su == PGWI_SU_AUTH && c->auth_method == NULL) {
@@ -236,6 +314,15 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
         c->auth_code = code;
         return auth_sasl(c, data, len);
     case PGW_AUTH_SASL_CONTINUE: {
+        if (c->su == PGWI_SU_OAUTH) {
+            /* The token was refused; the server described why in JSON we
+             * do not trust or show. RFC 7628 asks for a lone %x01 reply,
+             * after which the server reports the failure. */
+            if (pgw_build_sasl_response(&c->out, (const uint8_t *)"\x01", 1) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+            c->su = PGWI_SU_OAUTH_FAILED;
+            return PGW_OK;
+        }
         if (c->su != PGWI_SU_SASL || c->scram == NULL)
             return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected AuthenticationSASLContinue");
         pgw_buf fin;
@@ -260,6 +347,13 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
         return rc;
     }
     case PGW_AUTH_SASL_FINAL:
+        if (c->su == PGWI_SU_OAUTH) {
+            /* OAUTHBEARER has no server-final data; accept an empty one. */
+            if (len != 0)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                       "unexpected data in AuthenticationSASLFinal for OAUTHBEARER");
+            return PGW_OK;
+        }
         if (c->su != PGWI_SU_SASL || c->scram == NULL)
             return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected AuthenticationSASLFinal");
         rc = pgw_scram_finish(c->scram, data, len);

@@ -560,6 +560,104 @@ static void test_policy_scram_allowed_by_require_auth(void **s)
     rig_free(&r);
 }
 
+static pgw_status token_cb(void *ud, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", (const char *)ud);
+    return PGW_OK;
+}
+
+static void oauth_rig(rig *r, fs_script *sc, const char *ci, char *token)
+{
+    memset(r, 0, sizeof *r);
+    failing_alloc_init(&r->fa, 0);
+    r->fs = fs_new(sc);
+    pgw_conn_options o;
+    pgw_conn_options_init(&o);
+    o.conninfo = ci;
+    o.allocator = failing_alloc_get(&r->fa);
+    o.oauth_token = token_cb;
+    o.oauth_token_ud = (void *)token;
+    assert_int_equal(pgw_conn_new(&r->c, &o), PGW_OK);
+}
+
+static void test_oauth_bearer_token_is_sent(void **s)
+{
+    const char *mechs[] = {"OAUTHBEARER"};
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_sasl(sc, mechs, 1);
+    fs_expect_sasl_initial(sc, "OAUTHBEARER");
+    fs_send_auth_ok(sc);
+    fs_send_startup_tail(sc, 1, 2);
+    rig r;
+    char tok[] = "eyJhbGciOi.Jz-_~+/=";
+    oauth_rig(&r, sc, CI " sslmode=disable require_auth=oauth", tok);
+    assert_int_equal(rig_connect(&r), PGW_OK);
+    assert_string_equal(pgw_conn_auth_method(r.c), "oauth");
+    /* The exact RFC 7628 initial response went out. */
+    const fs_msg *m = NULL;
+    for (size_t i = 0; i < fs_received_count(r.fs); i++)
+        if (fs_received(r.fs, i)->tag == 'p')
+            m = fs_received(r.fs, i);
+    assert_non_null(m);
+    const char want[] = "OAUTHBEARER\0" "\0\0\0\x25" "n,,\x01" "auth=Bearer eyJhbGciOi.Jz-_~+/="
+                        "\x01\x01";
+    assert_int_equal(m->len, sizeof want - 1);
+    assert_memory_equal(m->body, want, sizeof want - 1);
+    rig_free(&r);
+}
+
+static void test_oauth_refused_token_and_bad_tokens(void **s)
+{
+    const char *mechs[] = {"OAUTHBEARER"};
+    /* The server refuses: JSON in SASLContinue, %x01 back, then its error. */
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_sasl(sc, mechs, 1);
+    fs_expect_sasl_initial(sc, "OAUTHBEARER");
+    fs_send_sasl_continue(sc, "{\"status\":\"invalid_token\"}", 26);
+    fs_expect_sasl_response(sc);
+    fs_send_error_msg(sc, "FATAL", "28000", "OAuth bearer authentication failed for user \"alice\"");
+    fs_close(sc);
+    rig r;
+    char tok[] = "tok", bad[] = "abc\x01" "auth=Bearer x";
+    oauth_rig(&r, sc, CI " sslmode=disable", tok);
+    assert_int_equal(rig_connect(&r), PGW_E_AUTH);
+    assert_string_equal(pgw_conn_error(r.c)->sqlstate, "28000");
+    assert_null(strstr(pgw_conn_errmsg(r.c), "invalid_token"));
+    assert_true(fs_done(r.fs));
+    rig_free(&r);
+    /* A token that would break the framing never leaves the client. */
+    sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_sasl(sc, mechs, 1);
+    fs_close(sc);
+    oauth_rig(&r, sc, CI " sslmode=disable", bad);
+    assert_int_equal(rig_connect(&r), PGW_E_AUTH);
+    assert_string_equal(pgw_conn_errmsg(r.c), "OAuth bearer token is malformed");
+    assert_int_equal(fs_count_received(r.fs, 'p'), 0);
+    rig_free(&r);
+    /* require_auth=scram-sha-256 refuses an OAuth request. */
+    sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_sasl(sc, mechs, 1);
+    fs_close(sc);
+    oauth_rig(&r, sc, CI " sslmode=disable require_auth=scram-sha-256", tok);
+    assert_int_equal(rig_connect(&r), PGW_E_AUTH);
+    assert_non_null(strstr(pgw_conn_errmsg(r.c), "server requested OAUTHBEARER authentication"));
+    assert_int_equal(fs_count_received(r.fs, 'p'), 0);
+    rig_free(&r);
+    /* Without a token source: a clear error, nothing sent. */
+    sc = fs_script_new();
+    fs_expect_startup(sc, "alice", "app");
+    fs_send_auth_sasl(sc, mechs, 1);
+    fs_close(sc);
+    rig_init(&r, sc, CI, 0);
+    assert_int_equal(rig_connect(&r), PGW_E_AUTH);
+    assert_non_null(strstr(pgw_conn_errmsg(r.c), "no token source"));
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +687,8 @@ int main(void)
         cmocka_unit_test(test_policy_auth_ok_without_challenge),
         cmocka_unit_test(test_policy_channel_binding_require),
         cmocka_unit_test(test_policy_scram_allowed_by_require_auth),
+        cmocka_unit_test(test_oauth_bearer_token_is_sent),
+        cmocka_unit_test(test_oauth_refused_token_and_bad_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -245,6 +245,7 @@ static int run_script(app *a, FILE *in)
     ssize_t got;
     int result = EXIT_OK;
     bool stop = false;
+    errno = 0;
     while (!stop && (got = getline(&line, &cap, in)) >= 0) {
         size_t n = (size_t)got;
         if (n > 0 && line[n - 1] == '\n')
@@ -290,6 +291,12 @@ static int run_script(app *a, FILE *in)
                 break;
             }
         }
+    }
+    if (!stop && ferror(in)) {
+        /* e.g. a directory given to -f; psql reports it the same way */
+        log_error(a, "could not read from input file: %s", strerror(errno));
+        result = EXIT_FAIL;
+        stop = true;
     }
     if (!stop && result == EXIT_OK) {
         const char *text;
