@@ -169,11 +169,11 @@ static pgw_status auth_sasl(pgw_conn *c, const uint8_t *data, size_t len)
         return auth_oauth(c);
     if (!scram && !plus && !(oauth && oauth_ok)) {
         if (c->has_require_auth && !pgwi_policy_mech_allowed(c, oauth))
+            /* libpq's wording names SASL, whatever the mechanism. */
             return pgwi_conn_break(c, PGW_E_AUTH,
                                    "authentication method requirement \"%s\" failed: server "
-                                   "requested %s authentication",
-                                   c->opt[PGWI_OPT_REQUIRE_AUTH],
-                                   oauth ? "OAUTHBEARER" : "SCRAM-SHA-256");
+                                   "requested SASL authentication",
+                                   c->opt[PGWI_OPT_REQUIRE_AUTH]);
         if (oauth)
             return pgwi_conn_break(c, PGW_E_AUTH,
                                    "server requested OAuth authentication, but no token source "
