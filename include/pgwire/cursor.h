@@ -125,6 +125,12 @@ PGW_API pgw_status pgw_cursor_int32(const pgw_cursor *cur, uint16_t col, int32_t
 PGW_API pgw_status pgw_cursor_int64(const pgw_cursor *cur, uint16_t col, int64_t *out);
 PGW_API pgw_status pgw_cursor_double(const pgw_cursor *cur, uint16_t col, double *out);
 PGW_API pgw_status pgw_cursor_bool(const pgw_cursor *cur, uint16_t col, bool *out);
+/** timestamp / timestamptz as microseconds since 1970-01-01 00:00 UTC
+ * (PGW_TIMESTAMP_INFINITY / _NEG_INFINITY for 'infinity'); date as days
+ * since 1970-01-01. Text format (DateStyle ISO, the server default).
+ * @return as above; PGW_E_UNSUPPORTED for a binary value (for now). */
+PGW_API pgw_status pgw_cursor_timestamp(const pgw_cursor *cur, uint16_t col, int64_t *out);
+PGW_API pgw_status pgw_cursor_date(const pgw_cursor *cur, uint16_t col, int32_t *out);
 
 /* ---- materialised results -------------------------------------------- */
 

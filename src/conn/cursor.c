@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "conn/cursor_int.h"
+#include "pgwire/types.h"
 
 static void reset_result(pgw_cursor *cur)
 {
@@ -321,8 +322,33 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
 
 pgw_status pgw_cursor_recv(pgw_cursor *cur)
 {
+    pgw_conn *c = cur->c;
+    /* The hot path of a big result: the next message is a whole DataRow of
+     * the current result. Everything unusual (other messages, a partial
+     * frame, a malformed row) goes through advance(), which reports it. */
+    if (cur->state == PGWI_CUR_ROWS && c->active == cur && c->abandoned == 0 &&
+        !cur->in_copy_out) {
+        size_t avail = c->in.len - c->in_off;
+        if (avail >= 5) {
+            const uint8_t *p = c->in.data + c->in_off;
+            uint32_t len = pgwi_load_u32(p + 1);
+            if (p[0] == PGW_BE_DATA_ROW && len >= 4 && len - 4 <= c->limits.max_message &&
+                avail - 5 >= len - 4) {
+                pgw_frame f = {PGW_BE_DATA_ROW, p + 5, len - 4};
+                uint16_t n;
+                if (pgw_parse_data_row(&f, cur->vals, cur->ncols, &n) == PGW_OK &&
+                    n == cur->ncols) {
+                    c->in_off += 1 + (size_t)len;
+                    cur->row_number++;
+                    cur->row_valid = true;
+                    c->views_valid = true;
+                    return PGW_OK;
+                }
+            }
+        }
+    }
     if (cur->state == PGWI_CUR_FAILED)
-        return cur->c->state == PGW_CONN_BROKEN ? cur->c->err.status : PGW_END;
+        return c->state == PGW_CONN_BROKEN ? c->err.status : PGW_END;
     return advance(cur, true);
 }
 
@@ -490,17 +516,49 @@ pgw_status pgw_cursor_text(const pgw_cursor *cur, uint16_t col, const char **p, 
     return PGW_OK;
 }
 
-#define CURSOR_CONVERSION(fn, ctype, conv)                                                      \
+/* Text values (what a simple query returns) go straight to the decoder;
+ * binary ones through the width checks of result.c. */
+#define CURSOR_CONVERSION(fn, ctype, conv, text_decoder)                                        \
     pgw_status fn(const pgw_cursor *cur, uint16_t col, ctype *out)                             \
     {                                                                                          \
-        const pgw_value *v;                                                                    \
-        pgw_status rc = field(cur, col, &v);                                                   \
-        if (rc != PGW_OK)                                                                      \
-            return rc;                                                                         \
+        if (!cur->row_valid || !cur->c->views_valid)                                           \
+            return PGW_E_STATE;                                                                \
+        if (col >= cur->ncols)                                                                 \
+            return PGW_E_INVALID;                                                              \
+        const pgw_value *v = &cur->vals[col];                                                  \
+        if (v->len < 0)                                                                        \
+            return PGW_E_NULL;                                                                 \
+        if (cur->cols[col].format == 0)                                                        \
+            return text_decoder((const char *)v->ptr, (size_t)v->len, out);                    \
         return conv(v, cur->cols[col].format, cur->cols[col].type_oid, out);                   \
     }
 
-CURSOR_CONVERSION(pgw_cursor_int32, int32_t, pgwi_value_int32)
-CURSOR_CONVERSION(pgw_cursor_int64, int64_t, pgwi_value_int64)
-CURSOR_CONVERSION(pgw_cursor_double, double, pgwi_value_double)
-CURSOR_CONVERSION(pgw_cursor_bool, bool, pgwi_value_bool)
+CURSOR_CONVERSION(pgw_cursor_int32, int32_t, pgwi_value_int32, pgw_decode_int4_text)
+CURSOR_CONVERSION(pgw_cursor_int64, int64_t, pgwi_value_int64, pgw_decode_int8_text)
+CURSOR_CONVERSION(pgw_cursor_double, double, pgwi_value_double, pgw_decode_float8_text)
+CURSOR_CONVERSION(pgw_cursor_bool, bool, pgwi_value_bool, pgw_decode_bool_text)
+
+/* Date and time: text only until binary results arrive with the extended
+ * protocol. */
+static pgw_status no_binary_int32(const pgw_value *v, int format, uint32_t type, int32_t *out)
+{
+    (void)v, (void)format, (void)type, (void)out;
+    return PGW_E_UNSUPPORTED;
+}
+
+pgw_status pgw_cursor_timestamp(const pgw_cursor *cur, uint16_t col, int64_t *out)
+{
+    const pgw_value *v;
+    pgw_status rc = field(cur, col, &v);
+    if (rc != PGW_OK)
+        return rc;
+    if (v->len < 0)
+        return PGW_E_NULL;
+    if (cur->cols[col].format != 0)
+        return PGW_E_UNSUPPORTED;
+    /* timestamp has no zone in its text; timestamptz always has one. */
+    if (cur->cols[col].type_oid == PGW_OID_TIMESTAMP)
+        return pgw_decode_timestamp_text((const char *)v->ptr, (size_t)v->len, out);
+    return pgw_decode_timestamptz_text((const char *)v->ptr, (size_t)v->len, out);
+}
+CURSOR_CONVERSION(pgw_cursor_date, int32_t, no_binary_int32, pgw_decode_date_text)

@@ -61,11 +61,14 @@ static pgw_status read_some(pgw_conn *c, pgwi_io *io)
     int e = 0;
     pgw_status rc = io->t.read(io->handle, p, avail, &got, &e);
     if (rc == PGW_OK) {
+        io->drained = got < avail;
         pgwi_conn_input_commit(c, got);
         return PGW_OK;
     }
-    if (rc == PGW_WANT_READ)
+    if (rc == PGW_WANT_READ) {
+        io->drained = true;
         return PGW_WANT_READ;
+    }
     if (rc == PGW_E_CLOSED) {
         /* Let the engine decide: a FATAL message may already be buffered. */
         pgw_conn_input_eof(c);
@@ -132,13 +135,15 @@ pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
     for (;;) {
         if (c->eof)
             return PGW_OK;
+        if (io->drained) {
+            int e = 0;
+            pgw_status rc = io->t.wait(io->handle, true, false, pgwi_remaining_ms(deadline), &e);
+            if (rc != PGW_OK)
+                return io_error(c, rc, e, "receive");
+        }
         pgw_status rc = read_some(c, io);
         if (rc != PGW_WANT_READ)
             return rc;
-        int e = 0;
-        rc = io->t.wait(io->handle, true, false, pgwi_remaining_ms(deadline), &e);
-        if (rc != PGW_OK)
-            return io_error(c, rc, e, "receive");
     }
 }
 

@@ -35,6 +35,7 @@ typedef struct app {
     pgwc_printer printer;
     bool quiet;
     bool on_error_stop;
+    bool tls; /* the session runs over TLS (libpq words a lost session differently) */
     /* where messages come from: psql's log prefix rules */
     bool terse;             /* a -c command or plain stdin has run */
     const char *locus_file; /* the -f file being read, or NULL */
@@ -117,12 +118,14 @@ static void connection_lost(app *a, pgw_status rc, const char *query)
     pgwc_print_abort(&a->printer);
     pgwc_print_flush(&a->printer);
     if (e->severity != NULL) {
-        /* a FATAL error from the server, then the closed socket */
+        /* a FATAL error from the server, then the closed socket, in
+         * libpq's words for a plain and for a TLS connection */
         report_server(a, e, query, true);
         emit_message(a, "",
-                     "server closed the connection unexpectedly\n"
-                     "\tThis probably means the server terminated abnormally\n"
-                     "\tbefore or while processing the request.");
+                     a->tls ? "SSL connection has been closed unexpectedly"
+                            : "server closed the connection unexpectedly\n"
+                              "\tThis probably means the server terminated abnormally\n"
+                              "\tbefore or while processing the request.");
     } else {
         const char *m = pgw_conn_errmsg(a->conn);
         emit_message(a, "", *m ? m : pgw_status_str(rc));
@@ -370,6 +373,7 @@ int main(int argc, char **argv)
         pgwc_options_free(&opt);
         return EXIT_BADCONN;
     }
+    a.tls = pgw_conn_tls_in_use(a.conn);
     opt.print.enc = client_encoding(&a);
     pgwc_printer_init(&a.printer, &opt.print, stdout);
 
