@@ -133,7 +133,8 @@ pgw_status pgwi_load_tls_files(pgw_conn *c)
             pgw_status rc = load_one(c, PGW_TLS_PEM_ROOT, path, "root certificate file");
             if (rc != PGW_OK)
                 return rc;
-        } else if (c->sslmode >= PGWI_SSL_VERIFY_CA) {
+        } else if (c->sslmode >= PGWI_SSL_VERIFY_CA && c->ssl_ctx == NULL) {
+            /* (A caller's SSL_CTX brings its own trust store.) */
             if (!have)
                 return pgwi_conn_break(c, PGW_E_INVALID,
                                        "could not get home directory to locate root certificate "

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include <openssl/ssl.h>
+
 #include "pgtest.h"
 
 #define CI_LEN 2048
@@ -644,12 +646,55 @@ static void test_tls_direct_negotiation_against_old_server_fails(void **state)
     expect_fail("sslnegotiation=direct", ci, PGW_OK, NULL, NULL);
 }
 
+/* The caller's own SSL_CTX (issue 4: "a hook to supply your own SSL_CTX"):
+ * its trust store decides; pgwire still checks the host name. */
+static void test_tls_caller_ssl_ctx_is_used(void **state)
+{
+    SSL_CTX *trusting = SSL_CTX_new(TLS_client_method());
+    assert_non_null(trusting);
+    assert_int_equal(SSL_CTX_load_verify_locations(trusting, pgt_env("PGW_TEST_ROOT_CERT"), NULL),
+                     1);
+    SSL_CTX *empty = SSL_CTX_new(TLS_client_method());
+    assert_non_null(empty);
+    char ci[CI_LEN];
+    role_ci(ci, sizeof ci, "SSL_SCRAM", "localhost", " sslmode=verify-full");
+    pgw_conn_options o;
+    pgw_conn_options_init(&o);
+    o.conninfo = ci;
+    o.use_environment = false;
+    o.ssl_ctx = trusting;
+    pgw_conn *c = NULL;
+    pgw_status rc = pgw_connect(&c, &o);
+    if (rc != PGW_OK)
+        fprintf(stderr, "# caller SSL_CTX: %s\n", pgw_conn_errmsg(c));
+    assert_int_equal(rc, PGW_OK);
+    assert_true(pgw_conn_tls_in_use(c));
+    pgw_close(c);
+    /* A context that trusts nothing fails verification... */
+    o.ssl_ctx = empty;
+    assert_int_equal(pgw_connect(&c, &o), PGW_E_TLS);
+    pgw_conn_free(c);
+    /* ...and the host name is still checked with the trusting one. */
+    role_ci(ci, sizeof ci, "SSL_SCRAM", "127.0.0.1",
+            " hostaddr=127.0.0.1 sslmode=verify-full");
+    char wrong[CI_LEN + 32];
+    assert_true(snprintf(wrong, sizeof wrong, "%s host=wrong.example", ci) < (int)sizeof wrong);
+    o.conninfo = wrong;
+    o.ssl_ctx = trusting;
+    assert_int_equal(pgw_connect(&c, &o), PGW_E_TLS);
+    assert_non_null(strstr(pgw_conn_errmsg(c), "does not match host name \"wrong.example\""));
+    pgw_conn_free(c);
+    SSL_CTX_free(trusting);
+    SSL_CTX_free(empty);
+}
+
 int main(void)
 {
     /* No ~/.postgresql: libpq looks there for root.crt, postgresql.crt and
      * root.crl when the options are unset, and so may pgwire. */
     setenv("HOME", "/nonexistent/pgw-test-home", 1);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tls_caller_ssl_ctx_is_used),
         cmocka_unit_test(test_tls_sslmode_disable_never_uses_tls),
         cmocka_unit_test(test_tls_sslmode_allow_retries_with_tls),
         cmocka_unit_test(test_tls_sslmode_prefer_retries_without_tls),
