@@ -17,7 +17,7 @@ shift || true
 BUILD=${PGW_FUZZ_BUILD:-build-fuzz}
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    TARGETS=(frame backend_msg error_fields frontend_msg scram conninfo conn types)
+    TARGETS=(frame backend_msg error_fields frontend_msg scram conninfo conn types pgw_split)
 fi
 
 if [ ! -f "$BUILD/build.ninja" ]; then
