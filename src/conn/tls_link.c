@@ -219,3 +219,12 @@ uint8_t *pgwi_tls_rx_space(pgw_conn *c, size_t *avail)
     *avail = c->rx_scratch_len;
     return c->rx_scratch;
 }
+
+/* What step() answers when the engine needs input: WANT_WRITE while
+ * output is pending (the server may be waiting for it), else WANT_READ. */
+pgw_status pgwi_conn_want(pgw_conn *c)
+{
+    if (c->tls != NULL)
+        return pgwi_tls_output_pending(c) ? PGW_WANT_WRITE : PGW_WANT_READ;
+    return c->out.len > 0 ? PGW_WANT_WRITE : PGW_WANT_READ;
+}

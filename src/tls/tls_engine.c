@@ -1,5 +1,5 @@
 /* The session: the byte pump around OpenSSL's memory BIOs, the handshake
- * and the checks after it, reads, writes, close_notify, and the error slot.
+ * and the checks after it, reads, writes, close_notify.
  *
  * Why memory BIOs and not a BIO pair: a memory BIO grows, so OpenSSL never
  * answers WANT_WRITE and never holds back a record because its buffer is
@@ -20,54 +20,6 @@
 #include "common/common_int.h"
 #include "tls/tls_int.h"
 
-/* ---- errors ----------------------------------------------------------- */
-
-void pgwi_tls_msg(pgw_tls *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->errmsg, sizeof t->errmsg, fmt, ap);
-    va_end(ap);
-}
-
-unsigned long pgwi_tls_take_error(void)
-{
-    unsigned long code = ERR_get_error();
-    ERR_clear_error();
-    return code;
-}
-
-const char *pgwi_tls_reason(unsigned long code, char *buf, size_t cap)
-{
-    if (code == 0)
-        return "no SSL error reported";
-    const char *reason = ERR_reason_error_string(code);
-    if (reason != NULL)
-        return reason;
-    /* OpenSSL has no string for the no_application_protocol alert
-     * (openssl/openssl#24300); libpq words it itself. */
-    if (ERR_GET_LIB(code) == ERR_LIB_SSL &&
-        ERR_GET_REASON(code) == SSL_AD_REASON_OFFSET + SSL_AD_NO_APPLICATION_PROTOCOL)
-        return "no application protocol";
-    snprintf(buf, cap, "SSL error code %lu", code);
-    return buf;
-}
-
-void pgwi_tls_sanitize(char *dst, size_t cap, const char *src, size_t len)
-{
-    if (cap == 0)
-        return;
-    size_t n = len < PGWI_TLS_NAME_MAX ? len : PGWI_TLS_NAME_MAX;
-    if (n > cap - 1)
-        n = cap - 1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)src[i];
-        dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    dst[n] = '\0';
-}
-
-/* Make a failure sticky. */
 static pgw_status fail(pgw_tls *t, pgw_status status)
 {
     t->state = PGWI_TLS_FAILED;
