@@ -252,7 +252,7 @@ void pgwi_conn_restart(pgw_conn *c)
     c->cbind_used = false;
     c->client_finished_auth = false;
     c->auth_method = NULL;
-    c->views_valid = false;
+    c->row_owner = NULL;
     free_params(c);
     pgw_buf_reset(&c->in);
     c->in_off = 0;
@@ -370,7 +370,7 @@ uint8_t *pgwi_conn_input_reserve(pgw_conn *c, size_t want, size_t *avail)
 {
     if (c->state == PGW_CONN_BROKEN)
         return NULL;
-    c->views_valid = false;
+    c->row_owner = NULL;
     compact_input(c);
     /* Ciphertext lands in a scratch area; plaintext reaches c->in on commit. */
     if (c->tls != NULL)
@@ -405,7 +405,7 @@ pgw_status pgw_conn_input(pgw_conn *c, const uint8_t *p, size_t n)
     if (c->state == PGW_CONN_BROKEN)
         return c->err.status;
     /* Row views point into this buffer, which may now move. */
-    c->views_valid = false;
+    c->row_owner = NULL;
     compact_input(c);
     if (n == 0)
         return PGW_OK;

@@ -174,9 +174,10 @@ struct pgw_conn {
     pgw_oauth_token_fn oauth_token;
     void *oauth_token_ud;
 
-    /* False once input arrives after a row was handed out: the bytes a
-     * row view points at may have moved (compaction, growth). */
-    bool views_valid;
+    /* The cursor whose current row's views point into `in`; cleared when
+     * input arrives (the bytes may move) or the cursor moves on. One
+     * comparison tells a field getter whether its row is still valid. */
+    const pgw_cursor *row_owner;
 
     /* TLS (tls_link.c) and authentication policy (policy.c). */
     enum pgwi_sslmode sslmode;

@@ -22,7 +22,8 @@ static void reset_result(pgw_cursor *cur)
     cur->vals = NULL;
     cur->ncols = 0;
     cur->has_rows = false;
-    cur->row_valid = false;
+    if (cur->c->row_owner == cur)
+        cur->c->row_owner = NULL;
     cur->row_number = 0;
     cur->tag = NULL;
     cur->tag_len = 0;
@@ -124,7 +125,8 @@ static pgw_status finish_query(pgw_cursor *cur, const pgw_frame *f)
     c->tx = st;
     cur->state = PGWI_CUR_DONE;
     cur->completed = true;
-    cur->row_valid = false;
+    if (cur->c->row_owner == cur)
+        cur->c->row_owner = NULL;
     c->active = NULL;
     c->state = PGW_CONN_IDLE;
     return PGW_END;
@@ -138,7 +140,8 @@ static pgw_status take_error(pgw_cursor *cur, const pgw_frame *f)
     pgw_status rc = pgwi_conn_server_error(c, f, PGW_E_SERVER);
     if (rc != PGW_E_SERVER)
         return rc;
-    cur->row_valid = false;
+    if (cur->c->row_owner == cur)
+        cur->c->row_owner = NULL;
     const char *sev = c->err.severity_nonlocalized ? c->err.severity_nonlocalized : c->err.severity;
     if (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0) {
         c->err.status = PGW_E_CLOSED;
@@ -165,7 +168,8 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             return c->err.status;
         return PGW_END;
     }
-    cur->row_valid = false;
+    if (cur->c->row_owner == cur)
+        cur->c->row_owner = NULL;
     for (;;) {
         switch (cur->state) {
         case PGWI_CUR_BEFORE:
@@ -235,8 +239,7 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             cur->row_number++;
             if (cur->state == PGWI_CUR_SKIP)
                 continue;
-            cur->row_valid = true;
-            c->views_valid = true;
+            c->row_owner = cur;
             return PGW_OK;
         }
         case PGW_BE_COMMAND_COMPLETE: {
@@ -340,8 +343,7 @@ pgw_status pgw_cursor_recv(pgw_cursor *cur)
                     n == cur->ncols) {
                     c->in_off += 1 + (size_t)len;
                     cur->row_number++;
-                    cur->row_valid = true;
-                    c->views_valid = true;
+                    c->row_owner = cur;
                     return PGW_OK;
                 }
             }
@@ -480,7 +482,7 @@ uint64_t pgw_cursor_row_number(const pgw_cursor *cur)
 
 static pgw_status field(const pgw_cursor *cur, uint16_t col, const pgw_value **v)
 {
-    if (!cur->row_valid || !cur->c->views_valid)
+    if (cur->c->row_owner != cur)
         return PGW_E_STATE;
     if (col >= cur->ncols)
         return PGW_E_INVALID;
@@ -521,7 +523,7 @@ pgw_status pgw_cursor_text(const pgw_cursor *cur, uint16_t col, const char **p, 
 #define CURSOR_CONVERSION(fn, ctype, conv, text_decoder)                                        \
     pgw_status fn(const pgw_cursor *cur, uint16_t col, ctype *out)                             \
     {                                                                                          \
-        if (!cur->row_valid || !cur->c->views_valid)                                           \
+        if (cur->c->row_owner != cur)                                           \
             return PGW_E_STATE;                                                                \
         if (col >= cur->ncols)                                                                 \
             return PGW_E_INVALID;                                                              \

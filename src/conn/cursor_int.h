@@ -29,7 +29,6 @@ struct pgw_cursor {
 
     /* Current row: views into the connection's input buffer. */
     pgw_value *vals;
-    bool row_valid;
     uint64_t row_number;
 
     char *tag; /* owned copy of the command tag, NULL until complete */

@@ -147,14 +147,13 @@ int16_t pgw_copy_response_format(const uint8_t *col_formats, uint16_t i)
     return (int16_t)pgwi_load_u16(col_formats + 2 * (size_t)i);
 }
 
-/* The hot path of every query: one call per row. It walks the body with a
- * pointer and the count of bytes left instead of the sticky reader (same
- * checks, a third of the instructions), and the columns that get a view
- * are split from those only counted so the loop has no per-column test of
- * vals and cap. The body is under 2^31 bytes (checked first), so a length
- * word read as unsigned that is negative other than -1 is larger than
- * anything left, and one comparison refuses both it and a length that
- * runs past the end. */
+/* One column of a DataRow whose count is only learned or exceeds the
+ * caller's array (pgw_parse_data_row's own loop takes every other row). It walks
+ * the body with a pointer and the count of bytes left instead of the
+ * sticky reader (same checks, a third of the instructions). The body is
+ * under 2^31 bytes (checked first), so a length word read as unsigned that
+ * is negative other than -1 is larger than anything left, and one
+ * comparison refuses both it and a length that runs past the end. */
 static bool data_row_column(const uint8_t **pp, size_t *left, pgw_value *v)
 {
     const uint8_t *p = *pp;
@@ -179,10 +178,17 @@ static bool data_row_column(const uint8_t **pp, size_t *left, pgw_value *v)
     return true;
 }
 
-pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap, uint16_t *ncols)
+#if defined(__GNUC__)
+#define COLD_PATH __attribute__((noinline, cold))
+#else
+#define COLD_PATH
+#endif
+
+/* Rows that are only counted or exceed the caller's array, and the empty
+ * row: everything the loop in pgw_parse_data_row does not take. */
+COLD_PATH static pgw_status data_row_counted(const pgw_frame *f, pgw_value *vals, uint16_t cap,
+                                             uint16_t *ncols)
 {
-    if (f->body == NULL || f->len < 2 || f->len > (size_t)INT32_MAX)
-        return PGW_E_PROTOCOL;
     const uint8_t *p = f->body + 2;
     size_t left = f->len - 2;
     uint16_t n = pgwi_load_u16(f->body);
@@ -204,6 +210,43 @@ pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap,
         return PGW_E_PROTOCOL;
     *ncols = n;
     return vals != NULL && n > cap ? PGW_E_TOO_LARGE : PGW_OK;
+}
+
+/* Every row of a result comes here with an array that holds all its
+ * columns, so this loop has one bounds test per column and no reader. A
+ * column's value is followed either by the next column's length word
+ * (value and word must fit in the body) or by the end of the body, which
+ * it must reach exactly (no trailing bytes). Offsets stay below 2^31 and a
+ * length word read as unsigned below 2^32, so no sum wraps; a negative
+ * length other than -1 is then beyond any body. */
+pgw_status pgw_parse_data_row(const pgw_frame *f, pgw_value *vals, uint16_t cap, uint16_t *ncols)
+{
+    if (f->body == NULL || f->len < 2 || f->len > (size_t)INT32_MAX)
+        return PGW_E_PROTOCOL;
+    const uint8_t *body = f->body;
+    size_t len = f->len;
+    uint16_t n = pgwi_load_u16(body);
+    if (vals == NULL || n > cap || n == 0 || len < 6)
+        return data_row_counted(f, vals, cap, ncols);
+    size_t off = 2, next;
+    pgw_value *v = vals, *last = vals + n - 1;
+    for (;; v++) {
+        uint32_t u = pgwi_load_u32(body + off);
+        off += 4;
+        bool null = u == UINT32_MAX; /* -1 */
+        v->ptr = null ? NULL : body + off;
+        v->len = (int32_t)u;
+        next = off + (null ? 0 : u);
+        if (v == last)
+            break;
+        if (next + 4 > len)
+            return PGW_E_PROTOCOL;
+        off = next;
+    }
+    if (next != len)
+        return PGW_E_PROTOCOL;
+    *ncols = n;
+    return PGW_OK;
 }
 
 pgw_status pgw_parse_function_call_response(const pgw_frame *f, pgw_value *out)

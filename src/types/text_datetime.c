@@ -216,33 +216,54 @@ static bool parse_fraction(const char *p, size_t len, size_t *i, int64_t *usec)
 #define COLD_PATH
 #endif
 
+/* The fast path's three words, as digit-value patterns: XOR with the
+ * pattern turns each digit into its value and each separator into 0; then
+ * a digit's value is at most 9 (adding 6 keeps the high nibble 0) and a
+ * separator stays 0. A byte of 0xFA or more carries into the next one but
+ * fails its own test. "YYYY-MM-" at byte 0, "DD " at 8 (the rest of that
+ * word is left to the third), "HH:MM:SS" at 11. */
+#define DATE8_XOR UINT64_C(0x2D30302D30303030)
+#define DATE8_ADD6 UINT64_C(0x0006060006060606)
+#define DATE8_TEST UINT64_C(0xFFF0F0FFF0F0F0F0)
+#define DAY3_XOR UINT64_C(0x203030)
+#define DAY3_ADD6 UINT64_C(0x000606)
+#define DAY3_TEST UINT64_C(0xFFF0F0)
+#define HMS8_XOR UINT64_C(0x30303A30303A3030)
+#define HMS8_ADD6 UINT64_C(0x0606000606000606)
+#define HMS8_TEST UINT64_C(0xF0F0FFF0F0FFF0F0)
+
+/* Nonzero unless v (a word XORed with its pattern) matches it. */
+static inline uint64_t mismatch8(uint64_t v, uint64_t add6, uint64_t test)
+{
+    return (v | (v + add6)) & test;
+}
+
 /* The shape of nearly every timestamp the server prints: a four-digit AD
  * year, "YYYY-MM-DD HH:MM:SS", an optional fraction, and for timestamptz a
- * "+HH" or "+HH:MM" zone. Two word tests and three byte tests validate the
- * first 19 bytes, the fields come out of the same words, and everything
- * stays in registers.
+ * "+HH" or "+HH:MM" zone. Three word tests validate the first 19 bytes,
+ * the fields come out of the same words with each digit merged into the
+ * one before it (d*10 + next fits a byte), and the three time fields are
+ * range-checked at once: 0x80 - limit added to each byte sets its top bit
+ * exactly when the field reaches the limit.
  * Returns false, leaving *out alone, for anything it does not take on
  * (including every malformed text): the general path then decides. */
 static HOT_INLINE bool fast_timestamp(const char *p, size_t len, bool with_zone, int64_t *out)
 {
-    if (len < 19 || p[4] != '-')
+    if (len < 19)
         return false;
-    uint64_t w0 = load_le64(p), w1 = load_le64(p + 8);
-    if (!match8(w0, DATE8_HI, DATE8_WANT, DATE8_SIX) || !match8(w1, MID8_HI, MID8_WANT, MID8_SIX) ||
-        p[16] != ':' || !is_digit(p[17]) || !is_digit(p[18]))
+    uint64_t v0 = load_le64(p) ^ DATE8_XOR, v1 = load_le64(p + 8) ^ DAY3_XOR;
+    uint64_t v2 = load_le64(p + 11) ^ HMS8_XOR;
+    if (mismatch8(v0, DATE8_ADD6, DATE8_TEST) | mismatch8(v1, DAY3_ADD6, DAY3_TEST) |
+        mismatch8(v2, HMS8_ADD6, HMS8_TEST))
         return false;
-    /* Keep the digits' values, then merge each digit with the next one in
-     * place (d*10 + next fits a byte): the two-digit fields appear at the
-     * bytes where they start. */
-    uint64_t t0 = w0 & UINT64_C(0x000F0F000F0F0F0F), t1 = w1 & UINT64_C(0x0F0F000F0F000F0F);
-    t0 = t0 * 10 + (t0 >> 8);
-    t1 = t1 * 10 + (t1 >> 8);
+    uint64_t t0 = v0 * 10 + (v0 >> 8), t2 = v2 * 10 + (v2 >> 8);
     unsigned year = (unsigned)((t0 & 0xFF) * 100 + ((t0 >> 16) & 0xFF));
-    unsigned month = (unsigned)((t0 >> 40) & 0xFF), day = (unsigned)(t1 & 0xFF);
-    unsigned hour = (unsigned)((t1 >> 24) & 0xFF), minute = (unsigned)((t1 >> 48) & 0xFF);
-    unsigned second = dig(p, 17) * 10 + dig(p, 18);
-    if (year == 0 || month - 1 > 11 || day == 0 || hour > 23 || minute > 59 || second > 59 ||
-        !day_exists(year, month, day))
+    unsigned month = (unsigned)((t0 >> 40) & 0xFF);
+    unsigned day = (unsigned)((v1 & 0xFF) * 10 + ((v1 >> 8) & 0xFF));
+    uint64_t hms = t2 & UINT64_C(0x00FF0000FF0000FF); /* hour, minute, second */
+    if (((hms + UINT64_C(0x0044000044000068)) & UINT64_C(0x0080000080000080)) != 0)
+        return false; /* hour > 23, minute or second > 59 */
+    if (year == 0 || month - 1 > 11 || day == 0 || !day_exists(year, month, day))
         return false;
     size_t i = 19;
     int64_t usec;
@@ -250,34 +271,35 @@ static HOT_INLINE bool fast_timestamp(const char *p, size_t len, bool with_zone,
         return false;
     int32_t off = 0;
     if (with_zone) {
-        if (len - i < 3 || (p[i] != '+' && p[i] != '-') || !is_digit(p[i + 1]) ||
-            !is_digit(p[i + 2]))
+        size_t rest = len - i;
+        if (rest != 3 && rest != 6)
+            return false; /* seconds in the zone, " BC", or junk */
+        unsigned sign = (unsigned char)p[i], h1 = dig(p, i + 1), h2 = dig(p, i + 2);
+        if ((sign != '+' && sign != '-') || h1 > 9 || h2 > 9)
             return false;
-        bool west = p[i] == '-';
-        off = (int32_t)(dig(p, i + 1) * 10 + dig(p, i + 2)) * 3600;
-        if (len - i >= 6 && p[i + 3] == ':') {
-            if (!is_digit(p[i + 4]) || !is_digit(p[i + 5]))
+        unsigned h = h1 * 10 + h2, m = 0;
+        if (rest == 6) {
+            unsigned m1 = dig(p, i + 4), m2 = dig(p, i + 5);
+            if (p[i + 3] != ':' || m1 > 9 || m2 > 9)
                 return false;
-            unsigned m = dig(p, i + 4) * 10 + dig(p, i + 5);
-            if (m > 59)
-                return false;
-            off += (int32_t)m * 60;
-            i += 3;
+            m = m1 * 10 + m2;
         }
-        if (off >= (MAX_TZ_HOUR + 1) * 3600)
+        if (h > MAX_TZ_HOUR || m > 59)
             return false;
-        if (west)
+        off = (int32_t)(h * 3600 + m * 60);
+        if (sign == '-')
             off = -off;
-        i += 3;
+    } else if (i != len) {
+        return false;
     }
-    if (i != len)
-        return false; /* seconds in the zone, " BC", or junk */
     /* Years 1..9999: days_from_civil without the era shift, in 32 bits;
-     * no overflow is possible anywhere below. */
-    uint32_t y = year - (month <= 2 ? 1u : 0u);
-    uint32_t days0 = y * 365 + y / 4 - y / 100 + y / 400 + from_march[month] + day - 1;
-    int64_t sec = ((int64_t)days0 - 719468) * SECS_PER_DAY +
-                  (int64_t)(hour * 3600 + minute * 60 + second) - off;
+     * y*365 + y/4 is y*1461/4, and y/400 is (y/100)/4. No overflow is
+     * possible anywhere below. */
+    uint32_t y = year - (month <= 2 ? 1u : 0u), c = y / 100;
+    uint32_t days0 = (y * 1461 >> 2) - c + (c >> 2) + from_march[month] + day - 1;
+    unsigned secs = ((unsigned)(hms & 0xFF) * 60 + (unsigned)((hms >> 24) & 0xFF)) * 60 +
+                    (unsigned)(hms >> 48);
+    int64_t sec = ((int64_t)days0 - 719468) * SECS_PER_DAY + (int64_t)secs - off;
     *out = sec * USECS_PER_SEC + usec;
     return true;
 }

@@ -51,6 +51,41 @@ static inline void scan_digits(const char *p, size_t len, size_t *i, uint64_t *a
     *acc = m;
 }
 
+#define ONES8 UINT64_C(0x0101010101010101)
+
+/* Four to eight digits at once (the length of most values in a result
+ * set): p[0..len) as one word of digit values, byte 7 the last, the bytes
+ * in front of the first one 0. Reads exactly len bytes with two four-byte
+ * loads that overlap when len < 8; the overlapping bytes are the same and
+ * the OR keeps them. 4 <= len <= 8 only. */
+static inline uint64_t load_digits8(const char *p, size_t len)
+{
+    unsigned pad = (unsigned)(8 - len) * 8; /* 0..32 */
+    uint64_t w = (uint64_t)load_le32(p) << pad | (uint64_t)load_le32(p + len - 4) << 32;
+    return w ^ (0x30 * ONES8) << pad;
+}
+
+/* Nonzero in every byte of a load_digits8 word that was not an ASCII
+ * digit (its high nibble was not 3 or its value is above 9), zero in
+ * every byte that was, up to the first one that was not: a byte of 0xFA
+ * or more carries into the next. */
+static inline uint64_t non_digits8(uint64_t v)
+{
+    return (v | (v + 0x06 * ONES8)) & 0xF0 * ONES8;
+}
+
+/* The value of eight digit values (byte 0 the most significant): pairs of
+ * digits merged in place (d*10 + next fits a byte), then the four pairs
+ * weighted and summed by two multiplications into the upper half. */
+static inline uint32_t digits8_value(uint64_t v)
+{
+    v = v * 10 + (v >> 8);
+    const uint64_t pair = UINT64_C(0x000000FF000000FF);
+    v = ((v & pair) * (100 + (UINT64_C(1000000) << 32)) +
+         ((v >> 16) & pair) * (1 + (UINT64_C(10000) << 32))) >> 32;
+    return (uint32_t)v;
+}
+
 /* Parse into a magnitude and check it against the limit for the sign once,
  * at the end: up to 19 significant digits fit a uint64 (10^19 - 1 < 2^64),
  * so the loop needs no per-digit overflow test (or division). More
@@ -68,6 +103,20 @@ static inline pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit
         i = 1;
         if (len == 1)
             return PGW_E_INVALID;
+    }
+    if (len - i - 4 <= 4) {
+        /* 4 to 8 digits: at most 99999999, which no limit needs checked
+         * for overflow. Anything else in them takes the general loop. */
+        uint64_t w = load_digits8(p + i, len - i);
+        if (non_digits8(w) == 0) {
+            uint64_t mag = digits8_value(w);
+            /* Only int2 can overflow here (pos_limit is a constant). */
+            if (pos_limit < 99999999u && mag > pos_limit + (neg ? 1u : 0u))
+                return PGW_E_RANGE;
+            *neg_out = neg;
+            *mag_out = mag;
+            return PGW_OK;
+        }
     }
     while (i < len && p[i] == '0')
         i++;
@@ -261,6 +310,58 @@ static bool clinger(uint64_t mant, long exp, double *out)
 #endif
 }
 
+/* The byte index of the lowest nonzero byte of a nonzero word. */
+static inline unsigned first_byte(uint64_t x)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(x) / 8;
+#else
+    unsigned k = 0;
+    while ((x & 0xFF) == 0) {
+        x >>= 8;
+        k++;
+    }
+    return k;
+#endif
+}
+
+/* The common float8 text: 4 to 8 bytes of digits with at most one radix
+ * point that has a digit on each side ("149998.5"). Its mantissa has at
+ * most 8 digits and at most 6 of them follow the point, so Clinger's
+ * condition always holds and one division gives the correctly rounded
+ * value, the same the general path computes. false, leaving *out alone,
+ * for anything else. */
+static inline bool fast_float(const char *p, size_t len, double *out)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    if (len - 4 > 4)
+        return false;
+    uint64_t w = load_digits8(p, len);
+    uint64_t bad = non_digits8(w);
+    if (bad == 0) {
+        *out = (double)digits8_value(w);
+        return true;
+    }
+    /* The text starts at byte 8 - len; the point needs a digit before and
+     * after it, and is then removed by moving the bytes before it up by
+     * one (a 0 enters at byte 0). */
+    unsigned k = first_byte(bad);
+    if (k <= 8 - len || k >= 7 || (uint8_t)(w >> (8 * k)) != ('.' ^ 0x30))
+        return false;
+    uint64_t before = (UINT64_C(1) << (8 * k)) - 1;
+    w = (w & before) << 8 | (w & ~(before << 8 | 0xFF));
+    if (non_digits8(w) != 0)
+        return false;
+    *out = (double)digits8_value(w) / exact_pow10[7 - k];
+    return true;
+#else
+    (void)p;
+    (void)len;
+    (void)out;
+    return false;
+#endif
+}
+
 /* Accept exactly what the server prints: [sign] digits [. digits]
  * [e [sign] digits] (numeric's output is at most ~1000 digits, hence the
  * length bound), plus NaN and the infinities. */
@@ -273,6 +374,11 @@ pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out)
     if (p[0] == '-' || p[0] == '+') {
         neg = p[0] == '-';
         i = 1;
+    }
+    double fv;
+    if (fast_float(p + i, len - i, &fv)) {
+        *out = neg ? -fv : fv;
+        return PGW_OK;
     }
     /* One pass accumulates the significant digits (leading zeros skipped)
      * into a uint64 and tracks the decimal exponent. More than 19 of them

@@ -519,6 +519,88 @@ static void test_data_row_max_columns_all_null(void **state)
     free(body);
 }
 
+/* The loop that fills views for every column (count within cap) and the
+ * counting walk (vals NULL) are separate code: over many generated rows,
+ * well formed or damaged (a length word changed, bytes cut or added),
+ * they must agree on the status and the count, and every view must be
+ * the column an independent walk finds. */
+static void test_data_row_views_agree_with_counting_walk(void **state)
+{
+    (void)state;
+    uint32_t x = 4242;
+    uint8_t body[256];
+    for (int iter = 0; iter < 200000; iter++) {
+        x = x * 1103515245u + 12345u;
+        unsigned ncol = (x >> 8) % 6;
+        size_t len = 2;
+        body[0] = 0;
+        body[1] = (uint8_t)ncol;
+        size_t off[8];
+        int32_t lens[8];
+        for (unsigned c = 0; c < ncol; c++) {
+            x = x * 1103515245u + 12345u;
+            int32_t l = (x >> 8) % 5 == 0 ? -1 : (int32_t)((x >> 12) % 9);
+            uint32_t u = (uint32_t)l;
+            body[len] = (uint8_t)(u >> 24);
+            body[len + 1] = (uint8_t)(u >> 16);
+            body[len + 2] = (uint8_t)(u >> 8);
+            body[len + 3] = (uint8_t)u;
+            len += 4;
+            off[c] = len;
+            lens[c] = l;
+            for (int32_t k = 0; k < l; k++)
+                body[len++] = (uint8_t)('a' + k);
+        }
+        x = x * 1103515245u + 12345u;
+        switch ((x >> 8) % 8) {
+        case 0: /* a byte changed, often a length word */
+            if (len > 0)
+                body[(x >> 12) % len] ^= (uint8_t)(1u << ((x >> 20) % 8));
+            break;
+        case 1: /* cut */
+            len -= (x >> 12) % (len + 1);
+            break;
+        case 2: /* trailing bytes */
+            body[len++] = 0;
+            break;
+        case 3: /* a huge or negative length in the last column */
+            if (ncol > 0)
+                body[off[ncol - 1] - 4] = (uint8_t)((x >> 12) & 0xFF);
+            break;
+        default:
+            break;
+        }
+        pgw_frame f = {PGW_BE_DATA_ROW, body, len};
+        uint16_t n1 = 0xFFFF, n2 = 0xFFFF;
+        pgw_value v[8];
+        pgw_status counted = pgw_parse_data_row(&f, NULL, 0, &n1);
+        pgw_status viewed = pgw_parse_data_row(&f, v, 8, &n2);
+        if (counted != viewed)
+            fail_msg("iteration %d: counted %d, viewed %d", iter, (int)counted, (int)viewed);
+        if (viewed != PGW_OK) {
+            assert_int_equal(viewed, PGW_E_PROTOCOL);
+            continue;
+        }
+        assert_int_equal(n1, n2);
+        /* An independent walk over what was accepted. */
+        size_t p = 2;
+        for (uint16_t c = 0; c < n2; c++) {
+            uint32_t u = (uint32_t)body[p] << 24 | (uint32_t)body[p + 1] << 16 |
+                         (uint32_t)body[p + 2] << 8 | body[p + 3];
+            p += 4;
+            assert_int_equal(v[c].len, (int32_t)u);
+            if (u == UINT32_MAX) {
+                assert_null(v[c].ptr);
+            } else {
+                assert_ptr_equal(v[c].ptr, body + p);
+                p += u;
+            }
+        }
+        assert_int_equal(p, len);
+        (void)lens;
+    }
+}
+
 static void test_data_row_zero_columns_and_empty_body(void **state)
 {
     pgw_frame f = FRAME('D', 0, 0);
@@ -865,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_data_row_cap_boundary),
         cmocka_unit_test(test_data_row_max_columns_all_null),
         cmocka_unit_test(test_data_row_zero_columns_and_empty_body),
+        cmocka_unit_test(test_data_row_views_agree_with_counting_walk),
         cmocka_unit_test(test_row_description_bad_format_is_protocol_error),
         cmocka_unit_test(test_row_description_count_beyond_bytes_is_protocol_error),
         cmocka_unit_test(test_row_description_cap_boundary),

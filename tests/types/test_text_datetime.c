@@ -245,6 +245,36 @@ static void test_timestamptz_text_fast_and_general_paths_agree(void **s)
     }
 }
 
+/* Malformed and odd texts near the fast path's shape: a whole-second
+ * timestamptz with a "+HH" zone, one byte replaced. Spelling the zone
+ * "+HH:00:00" instead sends the text to the general path; both spellings
+ * must give the same status and value, so the fast path accepts nothing
+ * the general one refuses and reads nothing differently. */
+static void test_timestamptz_text_mutations_agree_with_general(void **s)
+{
+    static const char alpha[] = "0123456789-: .+T/\xfa\xff";
+    uint32_t x = 777;
+    for (int iter = 0; iter < 300000; iter++) {
+        char t[48], g[64];
+        x = x * 1103515245u + 12345u;
+        unsigned y = 1 + (x >> 8) % 9999, mo = 1 + (x >> 4) % 12, d = 1 + (x >> 12) % 31;
+        x = x * 1103515245u + 12345u;
+        unsigned hh = (x >> 8) % 25, mi = (x >> 14) % 61, ss = (x >> 20) % 61, zh = (x >> 26) % 17;
+        int n = snprintf(t, sizeof t, "%04u-%02u-%02u %02u:%02u:%02u%c%02u", y, mo, d, hh, mi, ss,
+                         (x & 1) ? '-' : '+', zh);
+        x = x * 1103515245u + 12345u;
+        if ((x >> 28) != 0) /* mostly one byte replaced before the zone */
+            t[(x >> 8) % (unsigned)(n - 3)] = alpha[(x >> 16) % (sizeof alpha - 1)];
+        snprintf(g, sizeof g, "%s:00:00", t);
+        int64_t a = 0, b = 0;
+        pgw_status ra = pgw_decode_timestamptz_text(t, (size_t)n, &a);
+        pgw_status rb = pgw_decode_timestamptz_text(g, strlen(g), &b);
+        if (ra != rb || (ra == PGW_OK && a != b))
+            fail_msg("\"%s\": %d/%d %lld/%lld", t, (int)ra, (int)rb, (long long)a, (long long)b);
+    }
+    (void)s;
+}
+
 static void test_timestamp_text_server_values_match(void **s)
 {
     static const ts_case c[] = {
@@ -373,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_timestamptz_text_malformed_is_invalid),
         cmocka_unit_test(test_timestamptz_text_leap_days_valid),
         cmocka_unit_test(test_timestamptz_text_fast_and_general_paths_agree),
+        cmocka_unit_test(test_timestamptz_text_mutations_agree_with_general),
         cmocka_unit_test(test_timestamp_text_server_values_match),
         cmocka_unit_test(test_timestamp_text_zone_is_invalid),
         cmocka_unit_test(test_date_text_server_values_match),

@@ -200,6 +200,66 @@ static void test_bool_text(void **s)
     assert_int_equal(pgw_decode_bool_text(S("2"), &b), PGW_E_INVALID);
 }
 
+/* Digits of 4 to 8 bytes (after an optional sign) take a word-at-a-time
+ * fast path; the same text with eight more leading zeros is longer and
+ * takes the general loop. Over many generated texts, valid or not, both
+ * must give the same status and value (for floats only when the text
+ * after the sign starts with a digit, where the zeros change nothing), and
+ * every float accepted must equal strtod's reading. */
+static void test_int_float_text_fast_path_agrees_with_padded_general(void **s)
+{
+    static const char alpha[] = "0123456789012345678901234567890.-+e: /\xfa\xff";
+    uint32_t x = 12345;
+    for (int iter = 0; iter < 400000; iter++) {
+        char t[16], pad[32];
+        size_t len = 0, n = 4 + (size_t)(iter % 6) - 1; /* 3..8 after the sign */
+        x = x * 1103515245u + 12345u;
+        if (x >> 30 == 0)
+            t[len++] = (x >> 29) & 1 ? '-' : '+';
+        for (size_t k = 0; k < n; k++) {
+            x = x * 1103515245u + 12345u;
+            /* mostly digits, sometimes one of the others */
+            t[len++] = (x >> 16) % 8 != 0 ? (char)('0' + (x >> 20) % 10)
+                                           : alpha[(x >> 20) % (sizeof alpha - 1)];
+        }
+        t[len] = '\0';
+        size_t sign = t[0] == '-' || t[0] == '+';
+        memcpy(pad, t, sign);
+        memset(pad + sign, '0', 8);
+        memcpy(pad + sign + 8, t + sign, len - sign + 1);
+        size_t plen = len + 8;
+
+        int32_t a4 = 0, b4 = 0;
+        pgw_status ra = pgw_decode_int4_text(t, len, &a4), rb = pgw_decode_int4_text(pad, plen, &b4);
+        if (ra != rb || (ra == PGW_OK && a4 != b4))
+            fail_msg("int4 \"%s\": %d/%d %d/%d", t, (int)ra, (int)rb, (int)a4, (int)b4);
+        int16_t a2 = 0, b2 = 0;
+        ra = pgw_decode_int2_text(t, len, &a2);
+        rb = pgw_decode_int2_text(pad, plen, &b2);
+        if (ra != rb || (ra == PGW_OK && a2 != b2))
+            fail_msg("int2 \"%s\": %d/%d", t, (int)ra, (int)rb);
+        int64_t a8 = 0, b8 = 0;
+        ra = pgw_decode_int8_text(t, len, &a8);
+        rb = pgw_decode_int8_text(pad, plen, &b8);
+        if (ra != rb || (ra == PGW_OK && a8 != b8))
+            fail_msg("int8 \"%s\": %d/%d", t, (int)ra, (int)rb);
+
+        double fa = 0, fb = 0;
+        ra = pgw_decode_float8_text(t, len, &fa);
+        if (t[sign] >= '0' && t[sign] <= '9') {
+            rb = pgw_decode_float8_text(pad, plen, &fb);
+            if (ra != rb || (ra == PGW_OK && (fa != fb || signbit(fa) != signbit(fb))))
+                fail_msg("float8 \"%s\": %d/%d %.17g/%.17g", t, (int)ra, (int)rb, fa, fb);
+        }
+        if (ra == PGW_OK) {
+            double want = strtod(t, NULL);
+            if (fa != want || signbit(fa) != signbit(want))
+                fail_msg("float8 \"%s\": %.17g, strtod %.17g", t, fa, want);
+        }
+    }
+    (void)s;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_float8_text_fast_path_boundaries_match_strtod),
         cmocka_unit_test(test_float8_text_random_sweep_matches_strtod),
         cmocka_unit_test(test_int_text_leading_zeros_skipped_twenty_digits_out_of_range),
+        cmocka_unit_test(test_int_float_text_fast_path_agrees_with_padded_general),
         cmocka_unit_test(test_bool_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
