@@ -8,7 +8,8 @@
 #      it on exit
 #   4. runs every benchmark and prints one line per figure:
 #        BENCH <name> <unit> pgwire=<value> <reference>=<value> ratio=<pgwire/reference>
-#      rows/s: higher is better; us/row, instr/row, KiB, ms: lower is better.
+#      rows/s: higher is better; us/row, instr/row, KiB, ms, ms/conn,
+#      us/conn, count: lower is better.
 #      Names are stable once printed; later benchmarks add lines.
 #
 # W3 (bench/w3_*.c): SELECT g, g::text || 'x', g * 1.5::float8,
@@ -19,9 +20,19 @@
 # when the clients' checksums differ. docs/benchmarks.md explains each
 # figure.
 #
+# Connections (bench/conn_*.c): PGW_BENCH_CONNS connections one after
+# another to the SCRAM role over TCP, each connecting, running SELECT 1 and
+# closing, with sslmode=disable and sslmode=require; pgwire and libpq
+# alternate, and each figure is the median of PGW_BENCH_CONN_ROUNDS rounds.
+# Start-up (bench/spawn.c): fork + exec + wait of a program that loads the
+# library, connects once (trust role, Unix socket), runs SELECT 1 and exits,
+# PGW_BENCH_STARTUPS times for each library, interleaved; the median run.
+#
 # Environment: PGW_BENCH_ROWS (default 1000000), PGW_BENCH_RUNS (default 7),
 # PGW_BENCH_INSTR_ROWS (default 100000), PGW_BENCH_BUILD (default build-bench),
-# PGW_BENCH_NO_VALGRIND=1 to skip the instruction counts.
+# PGW_BENCH_NO_VALGRIND=1 to skip the instruction counts,
+# PGW_BENCH_CONNS (default 200), PGW_BENCH_CONN_ROUNDS (default 5),
+# PGW_BENCH_STARTUPS (default 50).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,7 +78,8 @@ build() {
     else
         meson setup "$BUILD" --buildtype=release -Dbench=enabled
     fi
-    ninja -C "$BUILD" bench/w3_pgwire bench/w3_libpq bench/w3_raw
+    ninja -C "$BUILD" bench/w3_pgwire bench/w3_libpq bench/w3_raw \
+        bench/conn_pgwire bench/conn_libpq bench/spawn
 }
 log "building in $BUILD (buildtype=release)"
 build >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
@@ -224,3 +236,74 @@ if [ -n "${INSTR[pgwire]:-}" ]; then
     bench w3-text-libc-instr instr/row "${INSTR[pgwire]}" libpq-libc "${INSTR[libpq-libc]}"
     bench w3-text-raw-instr instr/row "${INSTR[pgwire]}" raw "${INSTR[raw]}"
 fi
+
+# ---- connections: SCRAM over TCP, without and with TLS ---------------------------
+
+CONNS=${PGW_BENCH_CONNS:-200}
+CONN_ROUNDS=${PGW_BENCH_CONN_ROUNDS:-5}
+STARTUPS=${PGW_BENCH_STARTUPS:-50}
+SCRAM_CONNINFO="host=$PGW_TEST_HOST port=$PGW_TEST_PORT user=$PGW_TEST_SCRAM_USER"
+SCRAM_CONNINFO+=" password=$PGW_TEST_SCRAM_PASSWORD dbname=$DB"
+
+# conn CLIENT SSLMODE: one run of CONNS connections; prints its CONN line
+# after checking that TLS was used exactly when sslmode asked for it.
+conn() {
+    local line want=0
+    [ "$2" = disable ] || want=1
+    line=$("$BIN/conn_$1" "$SCRAM_CONNINFO sslmode=$2" "$CONNS") || die "conn_$1 sslmode=$2 failed"
+    [ "$(field "$line" tls)" = "$want" ] || die "conn_$1 sslmode=$2: tls=$(field "$line" tls)"
+    printf '%s\n' "$line"
+}
+
+declare -A CWALLS=() CCPUS=()
+log "connections: $CONN_ROUNDS rounds of $CONNS, sslmode disable and require"
+conn pgwire require >/dev/null
+conn libpq require >/dev/null
+for round in $(seq 1 "$CONN_ROUNDS"); do
+    # Alternate which client goes first, so neither always follows the other.
+    if [ $((round % 2)) = 1 ]; then order=(pgwire libpq); else order=(libpq pgwire); fi
+    for mode in disable require; do
+        for c in "${order[@]}"; do
+            line=$(conn "$c" "$mode")
+            log "round $round: sslmode=$mode $line"
+            CWALLS[$c-$mode]+=" $(field "$line" wall_us)"
+            CCPUS[$c-$mode]+=" $(field "$line" cpu_us)"
+        done
+    done
+done
+
+# per_conn_ms WALL_US, per_conn_us CPU_US: totals of a round per connection.
+per_conn_ms() { awk -v w="$1" -v n="$CONNS" 'BEGIN { printf "%.2f", w / n / 1000 }'; }
+per_conn_us() { awk -v c="$1" -v n="$CONNS" 'BEGIN { printf "%d", c / n }'; }
+declare -A CWALL=() CCPU=()
+for k in "${!CWALLS[@]}"; do
+    # shellcheck disable=SC2086 # the lists are space-separated numbers
+    CWALL[$k]=$(per_conn_ms "$(median ${CWALLS[$k]})")
+    # shellcheck disable=SC2086
+    CCPU[$k]=$(per_conn_us "$(median ${CCPUS[$k]})")
+done
+
+# ---- start-up: load the library, connect once, exit ---------------------------------
+
+log "start-up: $STARTUPS runs of each client, interleaved"
+spawn_out=$("$BIN/spawn" "$STARTUPS" "$BIN/conn_pgwire" "$BIN/conn_libpq" -- "$CONNINFO" 1 quiet) ||
+    die "spawn failed"
+declare -A START=() LIBS=()
+while read -r line; do
+    log "$line"
+    prog=$(field "$line" prog)
+    START[${prog##*/conn_}]=$(awk -v u="$(field "$line" median_us)" 'BEGIN { printf "%.2f", u / 1000 }')
+done <<<"$spawn_out"
+for c in pgwire libpq; do
+    line=$("$BIN/conn_$c" "$CONNINFO" 1) || die "conn_$c failed"
+    LIBS[$c]=$(field "$line" libs)
+done
+
+log "connections: ms and client CPU per connection, median of $CONN_ROUNDS rounds of $CONNS;" \
+    "start-up: median of $STARTUPS runs"
+bench conn-scram ms/conn "${CWALL[pgwire-disable]}" libpq "${CWALL[libpq-disable]}"
+bench conn-scram-tls ms/conn "${CWALL[pgwire-require]}" libpq "${CWALL[libpq-require]}"
+bench conn-scram-cpu us/conn "${CCPU[pgwire-disable]}" libpq "${CCPU[libpq-disable]}"
+bench conn-scram-tls-cpu us/conn "${CCPU[pgwire-require]}" libpq "${CCPU[libpq-require]}"
+bench startup ms "${START[pgwire]}" libpq "${START[libpq]}"
+bench startup-libs count "${LIBS[pgwire]}" libpq "${LIBS[libpq]}"
