@@ -142,7 +142,7 @@ PGW_API pgw_status pgw_cursor_close(pgw_cursor *cur);
  *         of pgw_query. */
 PGW_API pgw_status pgw_exec(pgw_conn *c, const char *sql, uint64_t *rows);
 
-/** Run sql and materialise the last statement's result (libpq's PQexec).
+/** Run sql and materialise the last statement's result (what libpq users know from its exec call).
  * @return PGW_OK with *out set; PGW_E_SERVER (*out NULL); other errors.
  * Ownership: caller owns *out; release with pgw_result_free(). */
 PGW_API pgw_status pgw_query_result(pgw_conn *c, const char *sql, pgw_result **out);
