@@ -12,6 +12,7 @@
 #include "pgwire/proto_server.h"
 #include "pgwire/auth.h"
 #include "pgwire/types.h"
+#include "pgwire/render.h"
 #include "pgwire/tls.h"
 #include "pgwire/conn.h"
 #include "pgwire/cursor.h"

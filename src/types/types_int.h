@@ -1,8 +1,58 @@
 /* src/types — OIDs and value codecs. May include: common. No framing (that
- * is src/protocol), no I/O, no allocation in decoders. */
+ * is src/protocol), no I/O, no allocation in decoders.
+ *
+ * Internal seams between the codec families of src/types and the
+ * renderer (render.c). Each family renders the binary values of the types
+ * it owns and answers PGW_E_UNSUPPORTED for any other OID, so render.c can
+ * ask each in turn without a central table that would drift.
+ *
+ * Owns: nothing but declarations. May include: common, public headers. */
 #ifndef PGWIRE_TYPES_TYPES_INT_H
 #define PGWIRE_TYPES_TYPES_INT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pgwire/buf.h"
+#include "pgwire/render.h"
+#include "pgwire/status.h"
 #include "pgwire/types.h"
+
+/** Nesting limit for arrays of composites of ranges ...: a hostile value
+ * must not recurse without bound. */
+#define PGWI_RENDER_MAX_DEPTH 64u
+
+/* numbers.c family (bool, int2/4/8, oid, float4/8, numeric, and the other
+ * fixed-width scalars: xid, cid, xid8, pg_lsn, tid, ...). */
+pgw_status pgwi_render_numbers(pgw_buf *out, uint32_t oid, const uint8_t *p, size_t len,
+                               const pgw_render_ctx *ctx);
+bool pgwi_render_numbers_supported(uint32_t oid);
+
+/* strings family (text, varchar, bpchar, name, "char", unknown, bytea, uuid,
+ * json, jsonb, jsonpath?, inet, cidr, macaddr, macaddr8, xml, ...). */
+pgw_status pgwi_render_strings(pgw_buf *out, uint32_t oid, const uint8_t *p, size_t len,
+                               const pgw_render_ctx *ctx);
+bool pgwi_render_strings_supported(uint32_t oid);
+
+/* datetime family (date, time, timetz, timestamp, timestamptz, interval). */
+pgw_status pgwi_render_datetime(pgw_buf *out, uint32_t oid, const uint8_t *p, size_t len,
+                                const pgw_render_ctx *ctx);
+bool pgwi_render_datetime_supported(uint32_t oid);
+
+/* containers family (arrays, composites and record, ranges, multiranges,
+ * hstore). `ti` is the registry's row for a type that is not built in, or
+ * NULL for built-in OIDs; elements are rendered through pgwi_render_depth()
+ * with depth + 1. */
+pgw_status pgwi_render_container(pgw_buf *out, uint32_t oid, const pgw_type_info *ti,
+                                 const uint8_t *p, size_t len, const pgw_render_ctx *ctx,
+                                 unsigned depth);
+bool pgwi_render_container_supported(uint32_t oid, const pgw_type_info *ti,
+                                     const pgw_render_ctx *ctx, unsigned depth);
+
+/* render.c: the dispatcher, for containers' elements. */
+pgw_status pgwi_render_depth(pgw_buf *out, uint32_t oid, const uint8_t *p, size_t len,
+                             const pgw_render_ctx *ctx, unsigned depth);
+bool pgwi_render_supported_depth(uint32_t oid, const pgw_render_ctx *ctx, unsigned depth);
 
 #endif
