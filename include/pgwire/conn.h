@@ -111,6 +111,11 @@ typedef struct pgw_conn_options {
                                          sslmode=verify-full. */
     pgw_oauth_token_fn oauth_token; /**< bearer tokens for OAUTHBEARER; NULL = not offered */
     void *oauth_token_ud;
+    int statement_cache_size;       /**< automatic prepared-statement cache for
+                                         pgw_query_params(): entries kept (LRU);
+                                         0 = the default (256); -1 = off (unnamed
+                                         statements only: pgbouncer in transaction
+                                         mode) */
 } pgw_conn_options;
 
 /** Which PEM material pgw_conn_set_tls_pem() supplies. Append-only. */
