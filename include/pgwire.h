@@ -17,6 +17,7 @@
 #include "pgwire/conn.h"
 #include "pgwire/cursor.h"
 #include "pgwire/client.h"
+#include "pgwire/stmt.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1

@@ -3,7 +3,8 @@
 # layering holds at link level too (an include lint cannot see a call to a
 # function declared by hand).
 #
-# usage: check-symbols.sh [--expect-violation SYMBOL]... ARCHIVE...
+# usage: check-symbols.sh [--allow-assert] [--expect-violation SYMBOL]...
+#                         [--expect-clean SYMBOL]... ARCHIVE...
 #   ARCHIVE is .../libpgw_<module>.a, or MODULE=PATH to name the module.
 #
 # Rules (DESIGN.md: only io makes system calls; protocol, types and auth are
@@ -16,13 +17,27 @@
 #      for auth also the pgwi_ functions libpgw_crypto.a defines (the crypto
 #      seam), and symbols the compiler or a sanitizer inserts. Symbols defined
 #      in the same archive are internal and always fine.
+#   3. No module at all (io included) writes to stdout/stderr or takes over
+#      the process: no printf/puts/fputs/fwrite/perror/..., no reference to
+#      stdout/stderr, no exit/_exit/abort, no signal/sigaction/raise/kill
+#      and no signal masks (DESIGN.md: nothing aborts, nothing prints; the
+#      library lives inside someone else's process). SIGPIPE is avoided per
+#      call with MSG_NOSIGNAL instead. snprintf/vsnprintf into a buffer are
+#      fine. assert() is for internal invariants (STYLE.md) and compiles to
+#      __assert_fail, which aborts: it is accepted only with --allow-assert,
+#      which meson passes when the build keeps asserts (b_ndebug resolves to
+#      false, e.g. buildtype=debug); a release build (NDEBUG) must not
+#      reference it at all.
 # With --expect-violation, the exit status is 0 only when every named symbol
-# is reported (the lint suite's self-test uses this on a planted archive).
+# is reported, and with --expect-clean only when the named symbol is not (the
+# lint suite's self-tests use both on planted archives).
 set -euo pipefail
 
 NM=${NM:-nm}
 expected=()
+clean=()
 archives=()
+allow_assert=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --expect-violation)
@@ -30,17 +45,30 @@ while [ $# -gt 0 ]; do
         expected+=("$2")
         shift 2
         ;;
+    --expect-clean)
+        [ $# -ge 2 ] || { echo "check-symbols: --expect-clean needs a symbol" >&2; exit 2; }
+        clean+=("$2")
+        shift 2
+        ;;
+    --allow-assert) allow_assert=1; shift ;;
     -*) echo "check-symbols: unknown option $1" >&2; exit 2 ;;
     *) archives+=("$1"); shift ;;
     esac
 done
-[ ${#archives[@]} -gt 0 ] || { echo "usage: $0 [--expect-violation SYM]... ARCHIVE..." >&2; exit 2; }
+[ ${#archives[@]} -gt 0 ] || { echo "usage: $0 [--allow-assert] [--expect-violation SYM]... [--expect-clean SYM]... ARCHIVE..." >&2; exit 2; }
 
 # System calls and their libc wrappers. Matched against the base name: the
 # leading "__", a fortify suffix (_chk, _2) and a trailing 64 are stripped
 # first, so __read_chk, open64 and __open64_2 count as read and open.
 syscall_re='^(socket|socketpair|connect|accept|accept4|bind|listen|recv|recvfrom|recvmsg|recvmmsg|send|sendto|sendmsg|sendmmsg|read|write|readv|writev|pread|pwrite|preadv|pwritev|poll|ppoll|select|pselect|epoll_.*|open|openat|fopen|fdopen|freopen|opendir|close|getaddrinfo|getnameinfo|gethostbyname|gethostbyname_r|gethostbyaddr|getenv|secure_getenv|setenv|unsetenv|putenv|clearenv|fork|vfork|exec.*|system|popen|getpwuid|getpwuid_r|getpwnam|getpwnam_r|stat|fstat|lstat|fstatat|newfstatat|statx|xstat|fxstat|lxstat|access|unlink|mmap|ioctl|fcntl|setsockopt|getsockopt|shutdown|pipe|pipe2|dup|dup2|dup3|kill|raise|signal|sigaction|pthread_create|nanosleep|clock_nanosleep|sleep|usleep|alarm|setitimer|getrandom|syscall|clock_gettime|time|gettimeofday)$'
 time_re='^(clock_gettime|time|gettimeofday)$'
+
+# Rule 3, for every module, on the same base names: output to the standard
+# streams (the _chk forms reduce to these) and process control.
+stdio_re='^(printf|fprintf|vprintf|vfprintf|dprintf|vdprintf|puts|fputs|fputs_unlocked|fputc|fputc_unlocked|putc|putc_unlocked|putchar|putchar_unlocked|fwrite|fwrite_unlocked|fflush|perror|psignal|psiginfo|err|errx|warn|warnx|verr|verrx|vwarn|vwarnx|error|error_at_line|syslog|vsyslog|openlog|stdout|stderr|stdin|_IO_2_1_stdout_|_IO_2_1_stderr_|_IO_putc|_IO_puts)$'
+# A platform without MSG_NOSIGNAL/SO_NOSIGPIPE would need libpq's
+# sigmask dance around send(): allow it there explicitly, with a comment.
+process_re='^(exit|_exit|_Exit|Exit|quick_exit|abort|atexit|at_quick_exit|on_exit|signal|sysv_signal|bsd_signal|sigset|sigaction|raise|kill|tgkill|pthread_kill|sigprocmask|pthread_sigmask|assert_fail|assert_perror_fail|assert)$'
 
 # Undefined symbols a pure module may have beyond common's (and, for auth,
 # the crypto seam's) definitions.
@@ -121,6 +149,21 @@ for m in $(printf '%s\n' "${!path_of[@]}" | sort); do
         [ -n "${own[$sym]:-}" ] && continue
         nsyms=$((nsyms + 1))
         base_name "$sym"
+        if [[ $B =~ $stdio_re ]]; then
+            violations+=("$m: $member references $sym: the library never writes to stdout/stderr (report through the connection's error or notice callback)")
+            continue
+        fi
+        if [[ $B =~ $process_re ]]; then
+            if [[ $sym == __assert_fail ]] && [ "$allow_assert" -eq 1 ]; then
+                :
+            elif [[ $sym == __assert* ]]; then
+                violations+=("$m: $member references $sym: assert() survives a release build (NDEBUG must remove it; never assert on network data)")
+                continue
+            else
+                violations+=("$m: $member references $sym: the library never exits, aborts or touches signals (return a status)")
+                continue
+            fi
+        fi
         if [ "$m" != io ] && [[ $B =~ $time_re ]]; then
             violations+=("$m: $member references $sym: only io reads the clock")
             continue
@@ -143,9 +186,17 @@ for m in $(printf '%s\n' "${!path_of[@]}" | sort); do
     echo "check-symbols: $m: $nsyms external symbol references checked ($(basename "$p"))"
 done
 
-if [ ${#expected[@]} -gt 0 ]; then
+if [ ${#expected[@]} -gt 0 ] || [ ${#clean[@]} -gt 0 ]; then
     for v in "${violations[@]}"; do echo "found: $v"; done
     rc=0
+    for e in "${clean[@]}"; do
+        for v in "${violations[@]}"; do
+            if [[ $v == *" references $e:"* ]]; then
+                echo "check-symbols: $e was reported but is allowed here"
+                rc=1
+            fi
+        done
+    done
     for e in "${expected[@]}"; do
         found=0
         for v in "${violations[@]}"; do

@@ -15,6 +15,7 @@
 #include "pgwire/cursor.h"
 #include "pgwire/export.h"
 #include "pgwire/status.h"
+#include "pgwire/stmt.h"
 
 /** Where and how the transport should connect: the resolved connection
  * options, already validated. */
@@ -146,6 +147,50 @@ PGW_API pgw_status pgw_exec(pgw_conn *c, const char *sql, uint64_t *rows);
  * @return PGW_OK with *out set; PGW_E_SERVER (*out NULL); other errors.
  * Ownership: caller owns *out; release with pgw_result_free(). */
 PGW_API pgw_status pgw_query_result(pgw_conn *c, const char *sql, pgw_result **out);
+
+/* ---- the extended query protocol (see pgwire/stmt.h) ------------------ */
+
+/** Run a parameterised query (pgw_query_params_send() with the default
+ * result formats) and position the cursor on its result.
+ * @return as pgw_query(); PGW_E_SERVER: the cursor is returned, and
+ *         pgw_cursor_failed_step() tells whether Parse, Bind or Execute
+ *         failed. Ownership: caller owns *out (also after PGW_E_SERVER). */
+PGW_API pgw_status pgw_query_params(pgw_conn *c, const char *sql, const pgw_param *params,
+                                    size_t nparams, pgw_cursor **out);
+
+/** Run a parameterised statement to completion, discarding rows; *rows (may
+ * be NULL) receives its row count. @return as pgw_exec(). */
+PGW_API pgw_status pgw_exec_params(pgw_conn *c, const char *sql, const pgw_param *params,
+                                   size_t nparams, uint64_t *rows);
+
+/** Run a parameterised query and materialise its result.
+ * @return as pgw_query_result(). Ownership: caller owns *out. */
+PGW_API pgw_status pgw_query_params_result(pgw_conn *c, const char *sql,
+                                           const pgw_param *params, size_t nparams,
+                                           pgw_result **out);
+
+/** Prepare a named statement and wait until it is described.
+ * @return PGW_OK with *out ready; PGW_E_SERVER (*out NULL; the error's
+ *         fields in pgw_conn_error(); the connection is idle); the errors
+ *         of pgw_prepare_send() and pgw_conn_pump().
+ * Ownership: caller owns *out; release with pgw_stmt_free(). */
+PGW_API pgw_status pgw_prepare(pgw_conn *c, const char *name, const char *sql,
+                               const uint32_t *param_types, size_t n_types, pgw_stmt **out);
+
+/** Execute a prepared statement and position the cursor on its result.
+ * @return as pgw_query_params(). Ownership: caller owns *out. */
+PGW_API pgw_status pgw_stmt_execute(pgw_stmt *st, const pgw_param *params, size_t nparams,
+                                    pgw_cursor **out);
+
+/** Execute a prepared statement to completion, discarding rows.
+ * @return as pgw_exec_params(). */
+PGW_API pgw_status pgw_stmt_exec(pgw_stmt *st, const pgw_param *params, size_t nparams,
+                                 uint64_t *rows);
+
+/** Close (DEALLOCATE) the statement on the server and wait. The handle
+ * stays valid (not ready) until pgw_stmt_free().
+ * @return PGW_OK; PGW_E_SERVER; connection-level errors. */
+PGW_API pgw_status pgw_stmt_deallocate(pgw_stmt *st);
 
 /** Send Terminate (best effort) and free the connection. NULL-safe.
  * Same as pgw_conn_free() for connections made by pgw_connect(). */

@@ -253,6 +253,94 @@ PGW_API void pgw_conn_set_notice_handler(pgw_conn *c, pgw_notice_fn fn, void *ud
  * @return PGW_OK; PGW_E_INVALID (malformed or unknown keyword); PGW_E_NOMEM. */
 PGW_API pgw_status pgw_conninfo_check(const char *conninfo, char *errbuf, size_t errlen);
 
+/* ---- parsing connection strings --------------------------------------- */
+
+struct pgw_buf;
+
+/** A parsed connection string: the keywords it sets and their values, in
+ * libpq 18's keyword order (service, user, password, passfile, ...).
+ * Nothing from the environment, a service file or the defaults is added.
+ * Opaque; read it with pgw_conninfo_count()/_keyword()/_value()/_get(). */
+typedef struct pgw_conninfo pgw_conninfo;
+
+/** Options for pgw_conninfo_parse(). Initialise with
+ * pgw_conninfo_parse_options_init(). */
+typedef struct pgw_conninfo_parse_options {
+    size_t size;                          /**< set by _init */
+    const pgw_allocator *allocator;       /**< NULL = libc; must outlive the result */
+    const char *const *allowed_keywords;  /**< NULL-terminated allow-list for strings from
+                                               untrusted input (a URI's user info, host list
+                                               and database count as user/password, host/port
+                                               and dbname); NULL = every keyword.
+                                               pgw_conninfo_untrusted_keywords() is a
+                                               conservative list. */
+    bool redact_secrets;                  /**< store "********" instead of the values of
+                                               password, sslpassword and the other secrets */
+} pgw_conninfo_parse_options;
+
+/** pgw_conninfo_format() flag: print secrets (password, sslpassword, ...)
+ * as "********". */
+#define PGW_CONNINFO_REDACT 0x1u
+
+/** Fill `opt` with defaults (libc allocator, every keyword, no redaction). */
+PGW_API void pgw_conninfo_parse_options_init(pgw_conninfo_parse_options *opt);
+
+/** Parse a libpq connection string — key=value pairs or a postgresql:// /
+ * postgres:// URI — as libpq's PQconninfoParse() does: the same keywords
+ * (libpq 18's, including those pgw_conn_new() refuses), quoting,
+ * percent-decoding, the multi-host URI form folded into comma-separated
+ * host and port lists, and the same error texts.
+ * @param out     receives the result (NULL on failure)
+ * @param opt     NULL for defaults
+ * @param errbuf  receives libpq's message on failure, e.g.
+ *                `invalid URI query parameter: "foo"` (may be NULL)
+ * @return PGW_OK; PGW_E_INVALID (malformed, unknown keyword, or a keyword
+ *         outside opt->allowed_keywords: `connection option "sslkey" is not
+ *         allowed here`); PGW_E_NOMEM.
+ * Ownership: caller owns *out; release with pgw_conninfo_free() (which
+ * wipes the values). */
+PGW_API pgw_status pgw_conninfo_parse(pgw_conninfo **out, const char *conninfo,
+                                      const pgw_conninfo_parse_options *opt, char *errbuf,
+                                      size_t errlen);
+
+/** Free a parse result, wiping its values. NULL-safe. */
+PGW_API void pgw_conninfo_free(pgw_conninfo *ci);
+
+/** Number of keywords the string set. */
+PGW_API size_t pgw_conninfo_count(const pgw_conninfo *ci);
+
+/** The i-th keyword set (libpq 18's order), or NULL past the end.
+ * Ownership: static string. */
+PGW_API const char *pgw_conninfo_keyword(const pgw_conninfo *ci, size_t i);
+
+/** The i-th value, raw (unquoted, unescaped, percent-decoded), or NULL past
+ * the end. Ownership: borrowed — valid until pgw_conninfo_free(). */
+PGW_API const char *pgw_conninfo_value(const pgw_conninfo *ci, size_t i);
+
+/** The value the string gave `keyword`, or NULL when it set none.
+ * Ownership: borrowed — valid until pgw_conninfo_free(). */
+PGW_API const char *pgw_conninfo_get(const pgw_conninfo *ci, const char *keyword);
+
+/** Whether a keyword holds a secret (password, sslpassword,
+ * oauth_client_secret, scram_client_key, scram_server_key). */
+PGW_API bool pgw_conninfo_keyword_is_secret(const char *keyword);
+
+/** Append the parsed options as a key='value' connection string (quotes
+ * and backslashes escaped), e.g. for a log line; with PGW_CONNINFO_REDACT
+ * secrets print as "********". Set out->wipe first if the result may hold
+ * a password.
+ * @return PGW_OK; PGW_E_INVALID (NULL argument); PGW_E_NOMEM /
+ *         PGW_E_TOO_LARGE (out's limit) — out->len is then unchanged. */
+PGW_API pgw_status pgw_conninfo_format(const pgw_conninfo *ci, uint32_t flags,
+                                       struct pgw_buf *out);
+
+/** A conservative allow-list for pgw_conninfo_parse_options.allowed_keywords:
+ * where to connect, as whom, and session presentation — no keyword that
+ * names a file (sslkey, sslrootcert, passfile, service, ...) or weakens
+ * security (sslmode, require_auth, channel_binding).
+ * Ownership: static, NULL-terminated. */
+PGW_API const char *const *pgw_conninfo_untrusted_keywords(void);
+
 PGW_END_DECLS
 
 #endif

@@ -116,19 +116,32 @@ PGW_API uint64_t pgw_cursor_row_number(const pgw_cursor *cur);
 PGW_API pgw_status pgw_cursor_value(const pgw_cursor *cur, uint16_t col, pgw_value *out);
 /** True when the field is NULL (false also for an invalid position). */
 PGW_API bool pgw_cursor_is_null(const pgw_cursor *cur, uint16_t col);
-/** Text view (not NUL-terminated). @return also PGW_E_NULL for NULL. */
+/** Text view (not NUL-terminated). A binary value is rendered as the
+ * server would print it in text format (pgw_render_bin() with the
+ * session's DateStyle and IntervalStyle), so the text is the same in both
+ * formats; that view stays valid until the cursor moves.
+ * @return also PGW_E_NULL for NULL; PGW_E_UNSUPPORTED for a binary value
+ *         the client cannot render (ask for text format). */
 PGW_API pgw_status pgw_cursor_text(const pgw_cursor *cur, uint16_t col, const char **p,
                                    size_t *len);
-/** Conversions. @return PGW_OK; PGW_E_NULL; PGW_E_INVALID (malformed text,
- *  or a binary value of the wrong width); PGW_E_RANGE (does not fit). */
+/** Conversions, in either format. The column type is checked first:
+ *  int32/int64 from int2, int4, int8, oid (and numeric in text format);
+ *  double also from float4, float8 and numeric; bool from bool; text-like
+ *  types (text, varchar, json, bytea, uuid, dates ...) never convert.
+ *  Types the client does not know (domains arrive as their base type;
+ *  extension types) are parsed from their text.
+ *  @return PGW_OK; PGW_E_NULL; PGW_E_TYPE (the column's type does not
+ *  convert); PGW_E_INVALID (malformed text, or a binary value of the wrong
+ *  width); PGW_E_RANGE (does not fit); PGW_E_UNSUPPORTED (binary numeric). */
 PGW_API pgw_status pgw_cursor_int32(const pgw_cursor *cur, uint16_t col, int32_t *out);
 PGW_API pgw_status pgw_cursor_int64(const pgw_cursor *cur, uint16_t col, int64_t *out);
 PGW_API pgw_status pgw_cursor_double(const pgw_cursor *cur, uint16_t col, double *out);
 PGW_API pgw_status pgw_cursor_bool(const pgw_cursor *cur, uint16_t col, bool *out);
 /** timestamp / timestamptz as microseconds since 1970-01-01 00:00 UTC
- * (PGW_TIMESTAMP_INFINITY / _NEG_INFINITY for 'infinity'); date as days
- * since 1970-01-01. Text format (DateStyle ISO, the server default).
- * @return as above; PGW_E_UNSUPPORTED for a binary value (for now). */
+ * (PGW_TIMESTAMP_INFINITY / _NEG_INFINITY for 'infinity'), text (DateStyle
+ * ISO) or binary; PGW_E_TYPE for other column types; date as days
+ * since 1970-01-01.
+ * @return as above. */
 PGW_API pgw_status pgw_cursor_timestamp(const pgw_cursor *cur, uint16_t col, int64_t *out);
 PGW_API pgw_status pgw_cursor_date(const pgw_cursor *cur, uint16_t col, int32_t *out);
 
@@ -148,7 +161,9 @@ PGW_API pgw_status pgw_result_rows_affected(const pgw_result *r, uint64_t *rows)
 PGW_API pgw_status pgw_result_value(const pgw_result *r, size_t row, uint16_t col,
                                     pgw_value *out);
 PGW_API bool pgw_result_is_null(const pgw_result *r, size_t row, uint16_t col);
-/** NUL-terminated text of a field, NULL for SQL NULL or out of range. */
+/** NUL-terminated text of a field (binary values rendered as in
+ * pgw_cursor_text()), NULL for SQL NULL, out of range, or a binary value
+ * the client cannot render. */
 PGW_API const char *pgw_result_text(const pgw_result *r, size_t row, uint16_t col);
 /** Conversions, as the cursor's (plus PGW_E_INVALID for a bad position). */
 PGW_API pgw_status pgw_result_int32(const pgw_result *r, size_t row, uint16_t col, int32_t *out);

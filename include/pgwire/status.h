@@ -32,7 +32,8 @@
     X(PGW_E_CLOSED, -12, "connection closed")                                             \
     X(PGW_E_UNSUPPORTED, -13, "not supported")                                            \
     X(PGW_E_RANGE, -14, "value out of range for the requested type")                     \
-    X(PGW_E_NULL, -15, "value is NULL")
+    X(PGW_E_NULL, -15, "value is NULL")                                                   \
+    X(PGW_E_TYPE, -16, "the column's type does not convert to the requested C type")
 
 typedef enum pgw_status {
 #define PGW_STATUS_ENUM_(name, value, msg) name = value,

@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "conn/conn_int.h"
+#include "conn/conninfo_int.h"
+#include "conn/extended_int.h"
 
 /* Compact the input buffer once this many consumed bytes sit in front. */
 #define INPUT_COMPACT_THRESHOLD 4096
@@ -85,23 +87,9 @@ static pgw_status validate_options(pgw_conn *c)
     if ((v = c->opt[PGWI_OPT_PORT]) != NULL && strchr(v, ',') != NULL)
         return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
                                "multiple ports in \"port\" are not supported yet");
-    if ((v = c->opt[PGWI_OPT_REPLICATION]) != NULL && *v != '\0')
-        return pgwi_conn_break(c, PGW_E_UNSUPPORTED, "replication connections are not supported yet");
-    /* Options whose behaviour comes with later work: refusing them keeps a
-     * configuration from meaning less than it says. */
-    static const int later[] = {PGWI_OPT_PASSFILE, PGWI_OPT_SERVICE,
-                                PGWI_OPT_TARGET_SESSION_ATTRS, PGWI_OPT_REQUIREPEER,
-                                PGWI_OPT_LOAD_BALANCE_HOSTS};
-    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
-        v = c->opt[later[i]];
-        if (v != NULL && *v != '\0' &&
-            !(later[i] == PGWI_OPT_LOAD_BALANCE_HOSTS && strcmp(v, "disable") == 0) &&
-            !(later[i] == PGWI_OPT_TARGET_SESSION_ATTRS && strcmp(v, "any") == 0))
-            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
-                                   "connection option \"%s\" is not supported yet",
-                                   pgwi_opt_table[later[i]].keyword);
-    }
-    return PGW_OK;
+    /* replication, target_session_attrs, load_balance_hosts, requirepeer
+     * (conninfo.c). */
+    return pgwi_conninfo_validate(c);
 }
 
 static pgw_status resolve_options(pgw_conn *c, const pgw_conn_options *o)
@@ -183,6 +171,9 @@ pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt)
     c->ssl_ctx = opt->ssl_ctx;
     c->oauth_token = opt->oauth_token;
     c->oauth_token_ud = opt->oauth_token_ud;
+    c->cache_size_option = opt->statement_cache_size;
+    c->result_format = PGW_FORMAT_AUTO;
+    pgw_render_ctx_init(&c->rctx);
     /* The input buffer may hold one whole message plus a partial next one. */
     size_t in_max;
     if (!pgwi_add_size(c->limits.max_message, 2 * 65536 + 5, &in_max))
@@ -218,6 +209,7 @@ void pgw_conn_free(pgw_conn *c)
     if (c->io_free != NULL)
         c->io_free(c);
     pgwi_conn_detach_cursor(c);
+    pgwi_cache_free(c);
     pgw_scram_free(c->scram);
     pgwi_tls_reset(c);
     for (int i = 0; i < PGWI_PEM_COUNT; i++) {
@@ -245,6 +237,7 @@ void pgw_conn_free(pgw_conn *c)
 void pgwi_conn_restart(pgw_conn *c)
 {
     pgwi_conn_detach_cursor(c);
+    pgwi_cache_free(c); /* a new server knows none of our statements */
     pgw_scram_free(c->scram);
     c->scram = NULL;
     pgwi_tls_reset(c);
@@ -574,6 +567,7 @@ pgw_status pgwi_conn_async(pgw_conn *c, const pgw_frame *f)
             return pgwi_conn_break(c, rc, "ParameterStatus: too many parameters");
         if (rc != PGW_OK)
             return pgwi_conn_break(c, rc, "out of memory");
+        pgwi_render_note_param(c, name, value);
         return PGW_OK;
     }
     case PGW_BE_NOTIFICATION_RESPONSE: {

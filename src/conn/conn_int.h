@@ -22,6 +22,7 @@
 #include "pgwire/conn.h"
 #include "pgwire/cursor.h"
 #include "pgwire/proto.h"
+#include "pgwire/render.h"
 #include "pgwire/tls.h"
 
 /* ---- connection options ---------------------------------------------- */
@@ -204,6 +205,13 @@ struct pgw_conn {
     bool client_finished_auth;
     const char *auth_method;  /* static name, once authentication finished */
 
+    /* extended protocol (extended.c, stmt_cache.c) */
+    struct pgwi_stmt_cache *cache; /* NULL until first used, or off */
+    int cache_size_option;         /* pgw_conn_options.statement_cache_size */
+    int result_format;             /* default result format (PGW_FORMAT_AUTO) */
+    uint64_t stmt_counter;         /* generated names of pgw_prepare_send */
+    pgw_render_ctx rctx;           /* the session's output settings, from ParameterStatus */
+
     /* queries */
     pgw_cursor *active;  /* the cursor that owns the next results */
     size_t abandoned;    /* ReadyForQuery messages still owed to freed cursors */
@@ -219,6 +227,13 @@ struct pgw_conn {
  * closed, too large, nomem during a message) also set PGW_CONN_BROKEN.
  * Returns status for tail calls. */
 pgw_status pgwi_conn_fail(pgw_conn *c, pgw_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* A request refused before any byte was queued: record the error without
+ * breaking the connection, whatever the status (e.g. PGW_E_TOO_LARGE). */
+pgw_status pgwi_conn_refuse(pgw_conn *c, pgw_status status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -316,5 +331,15 @@ pgw_status pgwi_value_int64(const pgw_value *v, int format, uint32_t type, int64
 pgw_status pgwi_value_int32(const pgw_value *v, int format, uint32_t type, int32_t *out);
 pgw_status pgwi_value_double(const pgw_value *v, int format, uint32_t type, double *out);
 pgw_status pgwi_value_bool(const pgw_value *v, int format, uint32_t type, bool *out);
+/* Render a binary value as the server would print it, into out (reset
+ * first). Text-identical types (text, varchar, name, json, ...) are
+ * copied. */
+pgw_status pgwi_value_render(const pgw_conn *c, const pgw_value *v, uint32_t type, pgw_buf *out);
+/* Whether a binary value of this type is its own text. */
+bool pgwi_binary_is_text(uint32_t type);
+/* ParameterStatus DateStyle / IntervalStyle -> the render settings. */
+void pgwi_render_note_param(pgw_conn *c, const char *name, const char *value);
+pgw_status pgwi_value_timestamp(const pgw_value *v, int format, uint32_t type, int64_t *out);
+pgw_status pgwi_value_date(const pgw_value *v, int format, uint32_t type, int32_t *out);
 
 #endif

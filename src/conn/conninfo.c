@@ -1,10 +1,11 @@
-/* libpq's key=value connection strings: the keyword table (with each
- * keyword's environment variable and default) and the parser, following
- * libpq's quoting rules and error texts so strings carry over unchanged.
- * URIs, services and .pgpass slot in here later. */
+/* libpq's connection strings: the engine's option table (with each
+ * keyword's environment variable and default), libpq 18's keyword table,
+ * the key=value scanner (URIs are in conninfo_uri.c), the engine's parse
+ * and validation, and the public pgw_conninfo API. libpq's quoting rules
+ * and error texts are followed so strings carry over unchanged. */
 #include <stdio.h>
 
-#include "conn/conn_int.h"
+#include "conn/conninfo_int.h"
 
 const pgwi_opt_def pgwi_opt_table[PGWI_OPT_COUNT] = {
     [PGWI_OPT_HOST] = {"host", "PGHOST", NULL},
@@ -62,38 +63,123 @@ int pgwi_opt_lookup(const char *keyword, size_t len)
     return -1;
 }
 
+/* libpq 18's PQconninfoOptions order: `pgw --parse-conninfo` prints in it.
+ * Keywords the engine has no slot for (opt -1) parse, so a string written
+ * for libpq 18 can be inspected, but pgw_conn_new() refuses them. */
+const pgwi_kw pgwi_kw_table[PGWI_KW_COUNT] = {
+    {"service", PGWI_OPT_SERVICE, false},
+    {"user", PGWI_OPT_USER, false},
+    {"password", PGWI_OPT_PASSWORD, true},
+    {"passfile", PGWI_OPT_PASSFILE, false},
+    {"channel_binding", PGWI_OPT_CHANNEL_BINDING, false},
+    {"connect_timeout", PGWI_OPT_CONNECT_TIMEOUT, false},
+    {"dbname", PGWI_OPT_DBNAME, false},
+    {"host", PGWI_OPT_HOST, false},
+    {"hostaddr", PGWI_OPT_HOSTADDR, false},
+    {"port", PGWI_OPT_PORT, false},
+    {"client_encoding", PGWI_OPT_CLIENT_ENCODING, false},
+    {"options", PGWI_OPT_OPTIONS, false},
+    {"application_name", PGWI_OPT_APPLICATION_NAME, false},
+    {"fallback_application_name", PGWI_OPT_FALLBACK_APPLICATION_NAME, false},
+    {"keepalives", PGWI_OPT_KEEPALIVES, false},
+    {"keepalives_idle", PGWI_OPT_KEEPALIVES_IDLE, false},
+    {"keepalives_interval", PGWI_OPT_KEEPALIVES_INTERVAL, false},
+    {"keepalives_count", PGWI_OPT_KEEPALIVES_COUNT, false},
+    {"tcp_user_timeout", PGWI_OPT_TCP_USER_TIMEOUT, false},
+    {"sslmode", PGWI_OPT_SSLMODE, false},
+    {"sslnegotiation", PGWI_OPT_SSLNEGOTIATION, false},
+    {"sslcompression", PGWI_OPT_SSLCOMPRESSION, false},
+    {"sslcert", PGWI_OPT_SSLCERT, false},
+    {"sslkey", PGWI_OPT_SSLKEY, false},
+    {"sslcertmode", PGWI_OPT_SSLCERTMODE, false},
+    {"sslpassword", PGWI_OPT_SSLPASSWORD, true},
+    {"sslrootcert", PGWI_OPT_SSLROOTCERT, false},
+    {"sslcrl", PGWI_OPT_SSLCRL, false},
+    {"sslcrldir", PGWI_OPT_SSLCRLDIR, false},
+    {"sslsni", PGWI_OPT_SSLSNI, false},
+    {"requirepeer", PGWI_OPT_REQUIREPEER, false},
+    {"require_auth", PGWI_OPT_REQUIRE_AUTH, false},
+    {"min_protocol_version", -1, false},
+    {"max_protocol_version", -1, false},
+    {"ssl_min_protocol_version", PGWI_OPT_SSL_MIN_PROTOCOL_VERSION, false},
+    {"ssl_max_protocol_version", PGWI_OPT_SSL_MAX_PROTOCOL_VERSION, false},
+    {"gssencmode", PGWI_OPT_GSSENCMODE, false},
+    {"krbsrvname", PGWI_OPT_KRBSRVNAME, false},
+    {"gsslib", PGWI_OPT_GSSLIB, false},
+    {"gssdelegation", PGWI_OPT_GSSDELEGATION, false},
+    {"replication", PGWI_OPT_REPLICATION, false},
+    {"target_session_attrs", PGWI_OPT_TARGET_SESSION_ATTRS, false},
+    {"load_balance_hosts", PGWI_OPT_LOAD_BALANCE_HOSTS, false},
+    {"scram_client_key", -1, true},
+    {"scram_server_key", -1, true},
+    {"oauth_issuer", -1, false},
+    {"oauth_client_id", -1, false},
+    {"oauth_client_secret", -1, true},
+    {"oauth_scope", -1, false},
+    {"sslkeylogfile", -1, false},
+};
+
+int pgwi_kw_lookup(const char *keyword, size_t len)
+{
+    for (int i = 0; i < PGWI_KW_COUNT; i++) {
+        const char *k = pgwi_kw_table[i].keyword;
+        if (strlen(k) == len && memcmp(k, keyword, len) == 0)
+            return i;
+    }
+    return -1;
+}
+
 /* libpq uses isspace() in the C locale. */
 static bool is_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
 }
 
-void pgwi_conninfo_free(const pgw_allocator *a, char *vals[PGWI_OPT_COUNT])
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
 {
-    for (int i = 0; i < PGWI_OPT_COUNT; i++) {
-        if (vals[i] != NULL) {
-            size_t n = strlen(vals[i]) + 1;
-            pgwi_wipe(vals[i], n);
-            pgwi_free(a, vals[i], n);
-            vals[i] = NULL;
-        }
-    }
+    if (errbuf == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
 }
 
-pgw_status pgwi_conninfo_parse(const pgw_allocator *a, const char *s, char *vals[PGWI_OPT_COUNT],
-                               char *errbuf, size_t errlen)
+pgw_status pgwi_conninfo_store(const char *kw, size_t klen, const char *val, size_t vlen,
+                               pgwi_kw_sink sink, void *ud, bool *known, char *errbuf,
+                               size_t errlen)
 {
-    if (errbuf != NULL && errlen > 0)
-        errbuf[0] = '\0';
-    if (s == NULL)
-        return PGW_OK;
-    size_t slen = strlen(s);
-    /* Values are unescaped into a scratch copy; one allocation, wiped,
-     * because the string may hold a password. */
-    char *buf = pgwi_alloc(a, slen + 1);
-    if (buf == NULL)
-        return PGW_E_NOMEM;
-    pgw_status rc = PGW_OK;
+    /* libpq still maps the pre-8.0 requiressl keyword: 1 means
+     * sslmode=require, anything else sslmode=prefer. */
+    if (klen == 10 && memcmp(kw, "requiressl", 10) == 0) {
+        bool on = vlen > 0 && val[0] == '1';
+        kw = "sslmode";
+        klen = 7;
+        val = on ? "require" : "prefer";
+        vlen = strlen(val);
+    }
+    int k = pgwi_kw_lookup(kw, klen);
+    *known = k >= 0;
+    if (k < 0)
+        return PGW_E_INVALID;
+    return sink(ud, k, val, vlen, errbuf, errlen);
+}
+
+bool pgwi_conninfo_is_uri(const char *s)
+{
+    return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+}
+
+/* The key=value form: white space separates pairs, a value may be quoted
+ * with '...' and a backslash escapes the next character anywhere. */
+static pgw_status scan_kv(const char *s, size_t slen, char *buf, pgwi_kw_sink sink, void *ud,
+                          char *errbuf, size_t errlen)
+{
     size_t i = 0;
     while (i < slen) {
         if (is_space(s[i])) {
@@ -107,11 +193,9 @@ pgw_status pgwi_conninfo_parse(const pgw_allocator *a, const char *s, char *vals
         while (i < slen && is_space(s[i]))
             i++;
         if (i >= slen || s[i] != '=') {
-            if (errbuf != NULL)
-                snprintf(errbuf, errlen, "missing \"=\" after \"%.*s\" in connection info string",
-                         (int)klen, s + kstart);
-            rc = PGW_E_INVALID;
-            break;
+            set_err(errbuf, errlen, "missing \"=\" after \"%.*s\" in connection info string",
+                    (int)klen, s + kstart);
+            return PGW_E_INVALID;
         }
         i++; /* '=' */
         while (i < slen && is_space(s[i]))
@@ -135,11 +219,8 @@ pgw_status pgwi_conninfo_parse(const pgw_allocator *a, const char *s, char *vals
                 buf[vlen++] = s[i++];
             }
             if (!closed) {
-                if (errbuf != NULL)
-                    snprintf(errbuf, errlen,
-                             "unterminated quoted string in connection info string");
-                rc = PGW_E_INVALID;
-                break;
+                set_err(errbuf, errlen, "unterminated quoted string in connection info string");
+                return PGW_E_INVALID;
             }
         } else {
             while (i < slen && !is_space(s[i])) {
@@ -152,29 +233,89 @@ pgw_status pgwi_conninfo_parse(const pgw_allocator *a, const char *s, char *vals
                 }
             }
         }
-        int k = pgwi_opt_lookup(s + kstart, klen);
-        if (k < 0) {
-            if (errbuf != NULL)
-                snprintf(errbuf, errlen, "invalid connection option \"%.*s\"", (int)klen,
-                         s + kstart);
-            rc = PGW_E_INVALID;
-            break;
-        }
-        char *v = pgwi_strndup(a, buf, vlen);
+        bool known;
+        pgw_status rc =
+            pgwi_conninfo_store(s + kstart, klen, buf, vlen, sink, ud, &known, errbuf, errlen);
         pgwi_wipe(buf, vlen);
-        if (v == NULL) {
-            rc = PGW_E_NOMEM;
-            break;
+        if (!known) {
+            set_err(errbuf, errlen, "invalid connection option \"%.*s\"", (int)klen, s + kstart);
+            return PGW_E_INVALID;
         }
-        if (vals[k] != NULL) {
-            size_t n = strlen(vals[k]) + 1;
-            pgwi_wipe(vals[k], n);
-            pgwi_free(a, vals[k], n);
-        }
-        vals[k] = v;
+        if (rc != PGW_OK)
+            return rc;
     }
+    return PGW_OK;
+}
+
+pgw_status pgwi_conninfo_scan(const pgw_allocator *a, const char *s, pgwi_kw_sink sink, void *ud,
+                              char *errbuf, size_t errlen)
+{
+    if (errbuf != NULL && errlen > 0)
+        errbuf[0] = '\0';
+    if (s == NULL)
+        return PGW_OK;
+    if (pgwi_conninfo_is_uri(s))
+        return pgwi_conninfo_scan_uri(a, s, sink, ud, errbuf, errlen);
+    size_t slen = strlen(s);
+    /* Values are unescaped into a scratch copy; one allocation, wiped,
+     * because the string may hold a password. */
+    char *buf = pgwi_alloc(a, slen + 1);
+    if (buf == NULL)
+        return PGW_E_NOMEM;
+    pgw_status rc = scan_kv(s, slen, buf, sink, ud, errbuf, errlen);
     pgwi_wipe(buf, slen + 1);
     pgwi_free(a, buf, slen + 1);
+    return rc;
+}
+
+/* ---- the engine's option array ------------------------------------------ */
+
+static void free_str(const pgw_allocator *a, char **p)
+{
+    if (*p != NULL) {
+        size_t n = strlen(*p) + 1;
+        pgwi_wipe(*p, n);
+        pgwi_free(a, *p, n);
+        *p = NULL;
+    }
+}
+
+void pgwi_conninfo_free(const pgw_allocator *a, char *vals[PGWI_OPT_COUNT])
+{
+    for (int i = 0; i < PGWI_OPT_COUNT; i++)
+        free_str(a, &vals[i]);
+}
+
+typedef struct engine_sink {
+    const pgw_allocator *a;
+    char **vals;
+} engine_sink;
+
+static pgw_status engine_store(void *ud, int kw, const char *val, size_t len, char *errbuf,
+                               size_t errlen)
+{
+    engine_sink *es = ud;
+    int opt = pgwi_kw_table[kw].opt;
+    if (opt < 0) {
+        /* libpq 18 knows it; this engine cannot honour it, and ignoring it
+         * would make the string mean less than it says. */
+        set_err(errbuf, errlen, "connection option \"%s\" is not supported",
+                pgwi_kw_table[kw].keyword);
+        return PGW_E_INVALID;
+    }
+    char *v = pgwi_strndup(es->a, val, len);
+    if (v == NULL)
+        return PGW_E_NOMEM;
+    free_str(es->a, &es->vals[opt]);
+    es->vals[opt] = v;
+    return PGW_OK;
+}
+
+pgw_status pgwi_conninfo_parse(const pgw_allocator *a, const char *s, char *vals[PGWI_OPT_COUNT],
+                               char *errbuf, size_t errlen)
+{
+    engine_sink es = {a, vals};
+    pgw_status rc = pgwi_conninfo_scan(a, s, engine_store, &es, errbuf, errlen);
     if (rc != PGW_OK)
         pgwi_conninfo_free(a, vals);
     return rc;
@@ -188,4 +329,219 @@ pgw_status pgw_conninfo_check(const char *conninfo, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "out of memory");
     pgwi_conninfo_free(NULL, vals);
     return rc;
+}
+
+static bool one_of(const char *v, const char *const *set)
+{
+    for (; *set != NULL; set++)
+        if (strcmp(v, *set) == 0)
+            return true;
+    return false;
+}
+
+pgw_status pgwi_conninfo_validate(pgw_conn *c)
+{
+    const char *v;
+    /* libpq's values; only "any" needs no knowledge of the server's
+     * read-only state, which this version does not query yet. */
+    static const char *const tsa[] = {"any",     "read-write", "read-only", "primary",
+                                      "standby", "prefer-standby", NULL};
+    if ((v = c->opt[PGWI_OPT_TARGET_SESSION_ATTRS]) != NULL && *v != '\0') {
+        if (!one_of(v, tsa))
+            return pgwi_conn_break(c, PGW_E_INVALID, "invalid target_session_attrs value: \"%s\"",
+                                   v);
+        if (strcmp(v, "any") != 0)
+            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                                   "target_session_attrs value \"%s\" is not supported yet "
+                                   "(only \"any\")",
+                                   v);
+    }
+    /* With one host, random order is the given order. */
+    static const char *const lbh[] = {"disable", "random", NULL};
+    if ((v = c->opt[PGWI_OPT_LOAD_BALANCE_HOSTS]) != NULL && *v != '\0' && !one_of(v, lbh))
+        return pgwi_conn_break(c, PGW_E_INVALID, "invalid load_balance_hosts value: \"%s\"", v);
+    /* The server's boolean spellings that mean an ordinary session. */
+    static const char *const off[] = {"0", "off", "false", "no", "of", "f", "n", NULL};
+    if ((v = c->opt[PGWI_OPT_REPLICATION]) != NULL && *v != '\0' && !one_of(v, off))
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                               "replication connections are not supported yet");
+    if ((v = c->opt[PGWI_OPT_REQUIREPEER]) != NULL && *v != '\0')
+        return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                               "connection option \"requirepeer\" is not supported yet");
+    return PGW_OK;
+}
+
+/* ---- the public parse API ---------------------------------------------- */
+
+struct pgw_conninfo {
+    pgw_allocator alloc_copy;
+    const pgw_allocator *a;
+    char *vals[PGWI_KW_COUNT];
+    size_t count;
+    uint8_t order[PGWI_KW_COUNT]; /* indexes of the set keywords, table order */
+    const char *const *allowed;   /* during parsing only */
+    bool redact;
+};
+
+static const char redacted[] = "********";
+
+void pgw_conninfo_parse_options_init(pgw_conninfo_parse_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->size = sizeof *opt;
+}
+
+static pgw_status public_store(void *ud, int kw, const char *val, size_t len, char *errbuf,
+                               size_t errlen)
+{
+    pgw_conninfo *ci = ud;
+    const char *name = pgwi_kw_table[kw].keyword;
+    if (ci->allowed != NULL && !one_of(name, ci->allowed)) {
+        set_err(errbuf, errlen, "connection option \"%s\" is not allowed here", name);
+        return PGW_E_INVALID;
+    }
+    if (ci->redact && pgwi_kw_table[kw].secret) {
+        val = redacted;
+        len = sizeof redacted - 1;
+    }
+    char *v = pgwi_strndup(ci->a, val, len);
+    if (v == NULL)
+        return PGW_E_NOMEM;
+    free_str(ci->a, &ci->vals[kw]);
+    ci->vals[kw] = v;
+    return PGW_OK;
+}
+
+void pgw_conninfo_free(pgw_conninfo *ci)
+{
+    if (ci == NULL)
+        return;
+    for (int i = 0; i < PGWI_KW_COUNT; i++)
+        free_str(ci->a, &ci->vals[i]);
+    pgw_allocator copy = ci->alloc_copy;
+    const pgw_allocator *a = ci->a != NULL ? &copy : NULL;
+    pgwi_free(a, ci, sizeof *ci);
+}
+
+pgw_status pgw_conninfo_parse(pgw_conninfo **out, const char *conninfo,
+                              const pgw_conninfo_parse_options *opt, char *errbuf, size_t errlen)
+{
+    if (errbuf != NULL && errlen > 0)
+        errbuf[0] = '\0';
+    if (out == NULL)
+        return PGW_E_INVALID;
+    *out = NULL;
+    pgw_conninfo_parse_options o;
+    pgw_conninfo_parse_options_init(&o);
+    if (opt != NULL)
+        memcpy(&o, opt, opt->size != 0 && opt->size < sizeof o ? opt->size : sizeof o);
+    pgw_conninfo *ci = pgwi_alloc(o.allocator, sizeof *ci);
+    if (ci == NULL) {
+        set_err(errbuf, errlen, "out of memory");
+        return PGW_E_NOMEM;
+    }
+    memset(ci, 0, sizeof *ci);
+    if (o.allocator != NULL) {
+        ci->alloc_copy = *o.allocator;
+        ci->a = &ci->alloc_copy;
+    }
+    ci->allowed = o.allowed_keywords;
+    ci->redact = o.redact_secrets;
+    pgw_status rc = pgwi_conninfo_scan(ci->a, conninfo, public_store, ci, errbuf, errlen);
+    ci->allowed = NULL;
+    if (rc != PGW_OK) {
+        if (rc == PGW_E_NOMEM)
+            set_err(errbuf, errlen, "out of memory");
+        pgw_conninfo_free(ci);
+        return rc;
+    }
+    for (int i = 0; i < PGWI_KW_COUNT; i++)
+        if (ci->vals[i] != NULL)
+            ci->order[ci->count++] = (uint8_t)i;
+    *out = ci;
+    return PGW_OK;
+}
+
+size_t pgw_conninfo_count(const pgw_conninfo *ci)
+{
+    return ci != NULL ? ci->count : 0;
+}
+
+const char *pgw_conninfo_keyword(const pgw_conninfo *ci, size_t i)
+{
+    return ci != NULL && i < ci->count ? pgwi_kw_table[ci->order[i]].keyword : NULL;
+}
+
+const char *pgw_conninfo_value(const pgw_conninfo *ci, size_t i)
+{
+    return ci != NULL && i < ci->count ? ci->vals[ci->order[i]] : NULL;
+}
+
+const char *pgw_conninfo_get(const pgw_conninfo *ci, const char *keyword)
+{
+    if (ci == NULL || keyword == NULL)
+        return NULL;
+    int k = pgwi_kw_lookup(keyword, strlen(keyword));
+    return k >= 0 ? ci->vals[k] : NULL;
+}
+
+bool pgw_conninfo_keyword_is_secret(const char *keyword)
+{
+    int k = keyword != NULL ? pgwi_kw_lookup(keyword, strlen(keyword)) : -1;
+    return k >= 0 && pgwi_kw_table[k].secret;
+}
+
+pgw_status pgw_conninfo_format(const pgw_conninfo *ci, uint32_t flags, pgw_buf *out)
+{
+    if (ci == NULL || out == NULL)
+        return PGW_E_INVALID;
+    size_t start = out->len;
+    for (size_t i = 0; i < ci->count; i++) {
+        int k = ci->order[i];
+        const char *v = ci->vals[k];
+        if ((flags & PGW_CONNINFO_REDACT) != 0 && pgwi_kw_table[k].secret)
+            v = redacted;
+        const char *kw = pgwi_kw_table[k].keyword;
+        if (i > 0)
+            pgw_buf_append(out, " ", 1);
+        pgw_buf_append(out, kw, strlen(kw));
+        pgw_buf_append(out, "='", 2);
+        for (const char *p = v; *p != '\0'; p++) {
+            if (*p == '\'' || *p == '\\')
+                pgw_buf_append(out, "\\", 1);
+            pgw_buf_append(out, p, 1);
+        }
+        pgw_buf_append(out, "'", 1);
+    }
+    pgw_status rc = pgw_buf_status(out);
+    if (rc != PGW_OK && out->len > start)
+        out->len = start; /* an encoder leaves the buffer as it found it */
+    return rc;
+}
+
+const char *const *pgw_conninfo_untrusted_keywords(void)
+{
+    /* Where to connect and as whom, and the session's presentation; never
+     * a file name (sslkey, sslcert, sslrootcert, passfile, service, ...),
+     * and nothing that weakens security (sslmode, require_auth,
+     * channel_binding are the application's decision). */
+    static const char *const safe[] = {"host",
+                                       "hostaddr",
+                                       "port",
+                                       "dbname",
+                                       "user",
+                                       "password",
+                                       "connect_timeout",
+                                       "client_encoding",
+                                       "application_name",
+                                       "fallback_application_name",
+                                       "keepalives",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "tcp_user_timeout",
+                                       "target_session_attrs",
+                                       "load_balance_hosts",
+                                       NULL};
+    return safe;
 }

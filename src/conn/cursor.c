@@ -7,11 +7,18 @@
 #include <stdio.h>
 
 #include "conn/cursor_int.h"
+#include "conn/extended_int.h"
 #include "pgwire/types.h"
 
-static void reset_result(pgw_cursor *cur)
+void pgwi_cursor_reset_result(pgw_cursor *cur)
 {
     pgw_conn *c = cur->c;
+    if (cur->rendered != NULL) {
+        for (uint16_t i = 0; i < cur->ncols; i++)
+            pgw_buf_free(&cur->rendered[i]);
+        pgwi_free(c->a, cur->rendered, (size_t)cur->ncols * sizeof *cur->rendered);
+        cur->rendered = NULL;
+    }
     pgwi_free(c->a, cur->desc_body, cur->desc_len);
     pgwi_free(c->a, cur->cols, (size_t)cur->ncols * sizeof *cur->cols);
     pgwi_free(c->a, cur->vals, (size_t)cur->ncols * sizeof *cur->vals);
@@ -30,11 +37,10 @@ static void reset_result(pgw_cursor *cur)
     cur->in_copy_out = false;
 }
 
-pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out)
+static pgw_status take_description(pgw_cursor *cur, const pgw_frame *f);
+
+pgw_status pgwi_cursor_check_conn(pgw_conn *c)
 {
-    if (out == NULL || sql == NULL)
-        return PGW_E_INVALID;
-    *out = NULL;
     switch (c->state) {
     case PGW_CONN_BROKEN:
         return c->err.status;
@@ -52,25 +58,56 @@ pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out)
     if (c->active != NULL)
         return pgwi_conn_fail(c, PGW_E_STATE, "another command is already in progress");
     pgwi_conn_clear_error(c);
+    return PGW_OK;
+}
+
+pgw_cursor *pgwi_cursor_new(pgw_conn *c)
+{
     pgw_cursor *cur = pgwi_alloc(c->a, sizeof *cur);
     if (cur == NULL)
-        return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
+        return NULL;
     memset(cur, 0, sizeof *cur);
     cur->c = c;
-    pgw_status rc = pgw_build_query(&c->out, sql, strlen(sql));
+    cur->state = PGWI_CUR_BEFORE;
+    return cur;
+}
+
+pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out)
+{
+    if (out == NULL || sql == NULL)
+        return PGW_E_INVALID;
+    *out = NULL;
+    pgw_status rc = pgwi_cursor_check_conn(c);
+    if (rc != PGW_OK)
+        return rc;
+    pgw_cursor *cur = pgwi_cursor_new(c);
+    if (cur == NULL)
+        return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
+    rc = pgw_build_query(&c->out, sql, strlen(sql));
     if (rc != PGW_OK) {
         pgwi_free(c->a, cur, sizeof *cur);
         if (rc == PGW_E_INVALID || rc == PGW_E_TOO_LARGE)
-            return pgwi_conn_fail(c, rc, "query text %s", rc == PGW_E_INVALID
+            return pgwi_conn_refuse(c, rc, "query text %s", rc == PGW_E_INVALID
                                                             ? "contains a NUL byte"
                                                             : "is too long for one message");
         /* The output buffer's sticky failure means the stream is unusable. */
         return pgwi_conn_break(c, rc, "out of memory");
     }
-    cur->state = PGWI_CUR_BEFORE;
     c->active = cur;
     c->state = PGW_CONN_BUSY;
     *out = cur;
+    return PGW_OK;
+}
+
+pgw_status pgwi_cursor_set_columns(pgw_cursor *cur, const uint8_t *row_body, size_t row_len,
+                                   const int16_t *formats, uint16_t n)
+{
+    pgw_frame f = {PGW_BE_ROW_DESCRIPTION, row_body, row_len};
+    pgw_status rc = take_description(cur, &f);
+    if (rc != PGW_OK)
+        return rc;
+    for (uint16_t i = 0; i < cur->ncols; i++)
+        cur->cols[i].format = n == 0 ? 0 : n == 1 ? formats[0] : i < n ? formats[i] : 0;
     return PGW_OK;
 }
 
@@ -80,7 +117,7 @@ static pgw_status take_description(pgw_cursor *cur, const pgw_frame *f)
     uint16_t n;
     if (pgw_parse_row_description(f, NULL, 0, &n) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "RowDescription: malformed message");
-    reset_result(cur);
+    pgwi_cursor_reset_result(cur);
     cur->desc_body = pgwi_alloc(c->a, f->len);
     cur->cols = pgwi_alloc_array(c->a, n, sizeof *cur->cols);
     cur->vals = pgwi_alloc_array(c->a, n, sizeof *cur->vals);
@@ -104,7 +141,7 @@ static pgw_status take_description(pgw_cursor *cur, const pgw_frame *f)
     return PGW_OK;
 }
 
-static pgw_status take_tag(pgw_cursor *cur, const char *tag, size_t len)
+pgw_status pgwi_cursor_take_tag(pgw_cursor *cur, const char *tag, size_t len)
 {
     pgw_conn *c = cur->c;
     pgwi_free(c->a, cur->tag, cur->tag_len + 1);
@@ -112,11 +149,12 @@ static pgw_status take_tag(pgw_cursor *cur, const char *tag, size_t len)
     cur->tag_len = len;
     if (cur->tag == NULL)
         return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    pgwi_ext_note_tag(c, cur->tag, len);
     return PGW_OK;
 }
 
 /* ReadyForQuery ends the cursor's query: the connection is idle again. */
-static pgw_status finish_query(pgw_cursor *cur, const pgw_frame *f)
+pgw_status pgwi_cursor_finish(pgw_cursor *cur, const pgw_frame *f)
 {
     pgw_conn *c = cur->c;
     char st;
@@ -178,7 +216,7 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
         case PGWI_CUR_RESULT_DONE:
             if (want_row)
                 return PGW_END;
-            reset_result(cur);
+            pgwi_cursor_reset_result(cur);
             cur->state = PGWI_CUR_HEADER;
             continue;
         case PGWI_CUR_ROWS:
@@ -204,6 +242,13 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             return rc;
         pgwi_conn_consume(c, used);
 
+        if (cur->x != NULL) {
+            int xr = pgwi_ext_message(cur, &f, want_row);
+            if (xr == PGWI_XCONT)
+                continue;
+            if (xr != PGWI_XPASS)
+                return (pgw_status)xr;
+        }
         if (cur->in_copy_out && (f.tag == PGW_BE_COPY_DATA || f.tag == PGW_BE_COPY_DONE)) {
             if (f.tag == PGW_BE_COPY_DONE)
                 cur->in_copy_out = false;
@@ -251,11 +296,11 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             if (pgw_parse_command_complete(&f, &tag, &tlen) != PGW_OK)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL, "CommandComplete: malformed message");
             bool was_header = cur->state == PGWI_CUR_HEADER;
-            rc = take_tag(cur, tag, tlen);
+            rc = pgwi_cursor_take_tag(cur, tag, tlen);
             if (rc != PGW_OK)
                 return rc;
             if (cur->state == PGWI_CUR_SKIP) {
-                reset_result(cur);
+                pgwi_cursor_reset_result(cur);
                 cur->state = PGWI_CUR_HEADER;
                 continue;
             }
@@ -269,7 +314,7 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
         case PGW_BE_EMPTY_QUERY_RESPONSE:
             if (cur->state != PGWI_CUR_HEADER || pgw_parse_empty(&f) != PGW_OK)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected EmptyQueryResponse");
-            rc = take_tag(cur, "", 0);
+            rc = pgwi_cursor_take_tag(cur, "", 0);
             if (rc != PGW_OK)
                 return rc;
             cur->state = PGWI_CUR_RESULT_DONE;
@@ -284,7 +329,7 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             if (cur->state == PGWI_CUR_ROWS || cur->state == PGWI_CUR_SKIP)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL,
                                        "ReadyForQuery received in the middle of a result");
-            return finish_query(cur, &f);
+            return pgwi_cursor_finish(cur, &f);
         case PGW_BE_COPY_IN_RESPONSE: {
             /* COPY FROM STDIN through a plain query: the COPY API comes
              * with the session work. Fail the COPY so the server reports an
@@ -368,7 +413,8 @@ void pgw_cursor_free(pgw_cursor *cur)
         pgwi_conn_detach_cursor(c);
     if (cur->collecting != NULL)
         pgw_result_free(cur->collecting);
-    reset_result(cur);
+    pgwi_ext_free(cur);
+    pgwi_cursor_reset_result(cur);
     pgwi_free(c->a, cur, sizeof *cur);
 }
 
@@ -399,7 +445,7 @@ pgw_status pgw_cursor_collect(pgw_cursor *cur, pgw_result **out)
     for (;;) {
         rc = pgw_cursor_recv(cur);
         if (rc == PGW_OK) {
-            rc = pgwi_result_add_row(cur->collecting, cur->vals, cur->ncols);
+            rc = pgwi_result_add_row(cur->collecting, cur->c, cur->vals, cur->ncols);
             if (rc != PGW_OK) {
                 pgw_result_free(cur->collecting);
                 cur->collecting = NULL;
@@ -513,54 +559,49 @@ pgw_status pgw_cursor_text(const pgw_cursor *cur, uint16_t col, const char **p, 
         return rc;
     if (v->len < 0)
         return PGW_E_NULL;
-    *p = (const char *)v->ptr;
-    *len = (size_t)v->len;
+    if (cur->cols[col].format == 0 || pgwi_binary_is_text(cur->cols[col].type_oid)) {
+        *p = (const char *)v->ptr;
+        *len = (size_t)v->len;
+        return PGW_OK;
+    }
+    /* A binary value: render it as the server would have printed it. The
+     * buffers belong to the cursor (logically const: a cache of the row). */
+    pgw_cursor *mc = (pgw_cursor *)(uintptr_t)cur;
+    pgw_conn *c = cur->c;
+    if (mc->rendered == NULL) {
+        mc->rendered = pgwi_alloc_array(c->a, cur->ncols, sizeof *mc->rendered);
+        if (mc->rendered == NULL)
+            return PGW_E_NOMEM;
+        for (uint16_t i = 0; i < cur->ncols; i++)
+            pgw_buf_init(&mc->rendered[i], c->a, 0);
+    }
+    pgw_buf *b = &mc->rendered[col];
+    if (pgw_buf_status(b) != PGW_OK) {
+        pgw_buf_free(b);
+        pgw_buf_init(b, c->a, 0);
+    }
+    rc = pgwi_value_render(c, v, cur->cols[col].type_oid, b);
+    if (rc != PGW_OK)
+        return rc;
+    *p = (const char *)b->data;
+    *len = b->len;
     return PGW_OK;
 }
 
-/* Text values (what a simple query returns) go straight to the decoder;
- * binary ones through the width checks of result.c. */
-#define CURSOR_CONVERSION(fn, ctype, conv, text_decoder)                                        \
+/* Both formats go through the type-checked conversions of convert.c. */
+#define CURSOR_CONVERSION(fn, ctype, conv)                                                      \
     pgw_status fn(const pgw_cursor *cur, uint16_t col, ctype *out)                             \
     {                                                                                          \
-        if (cur->c->row_owner != cur)                                           \
+        if (cur->c->row_owner != cur)                                                          \
             return PGW_E_STATE;                                                                \
         if (col >= cur->ncols)                                                                 \
             return PGW_E_INVALID;                                                              \
-        const pgw_value *v = &cur->vals[col];                                                  \
-        if (v->len < 0)                                                                        \
-            return PGW_E_NULL;                                                                 \
-        if (cur->cols[col].format == 0)                                                        \
-            return text_decoder((const char *)v->ptr, (size_t)v->len, out);                    \
-        return conv(v, cur->cols[col].format, cur->cols[col].type_oid, out);                   \
+        return conv(&cur->vals[col], cur->cols[col].format, cur->cols[col].type_oid, out);     \
     }
 
-CURSOR_CONVERSION(pgw_cursor_int32, int32_t, pgwi_value_int32, pgw_decode_int4_text)
-CURSOR_CONVERSION(pgw_cursor_int64, int64_t, pgwi_value_int64, pgw_decode_int8_text)
-CURSOR_CONVERSION(pgw_cursor_double, double, pgwi_value_double, pgw_decode_float8_text)
-CURSOR_CONVERSION(pgw_cursor_bool, bool, pgwi_value_bool, pgw_decode_bool_text)
-
-/* Date and time: text only until binary results arrive with the extended
- * protocol. */
-static pgw_status no_binary_int32(const pgw_value *v, int format, uint32_t type, int32_t *out)
-{
-    (void)v, (void)format, (void)type, (void)out;
-    return PGW_E_UNSUPPORTED;
-}
-
-pgw_status pgw_cursor_timestamp(const pgw_cursor *cur, uint16_t col, int64_t *out)
-{
-    const pgw_value *v;
-    pgw_status rc = field(cur, col, &v);
-    if (rc != PGW_OK)
-        return rc;
-    if (v->len < 0)
-        return PGW_E_NULL;
-    if (cur->cols[col].format != 0)
-        return PGW_E_UNSUPPORTED;
-    /* timestamp has no zone in its text; timestamptz always has one. */
-    if (cur->cols[col].type_oid == PGW_OID_TIMESTAMP)
-        return pgw_decode_timestamp_text((const char *)v->ptr, (size_t)v->len, out);
-    return pgw_decode_timestamptz_text((const char *)v->ptr, (size_t)v->len, out);
-}
-CURSOR_CONVERSION(pgw_cursor_date, int32_t, no_binary_int32, pgw_decode_date_text)
+CURSOR_CONVERSION(pgw_cursor_int32, int32_t, pgwi_value_int32)
+CURSOR_CONVERSION(pgw_cursor_int64, int64_t, pgwi_value_int64)
+CURSOR_CONVERSION(pgw_cursor_double, double, pgwi_value_double)
+CURSOR_CONVERSION(pgw_cursor_bool, bool, pgwi_value_bool)
+CURSOR_CONVERSION(pgw_cursor_timestamp, int64_t, pgwi_value_timestamp)
+CURSOR_CONVERSION(pgw_cursor_date, int32_t, pgwi_value_date)

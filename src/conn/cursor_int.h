@@ -35,11 +35,32 @@ struct pgw_cursor {
     size_t tag_len;
 
     pgw_result *collecting; /* partial result kept across WANT_READ */
+
+    struct pgwi_ext *x; /* extended-protocol exchange; NULL for a simple query */
+    bool suspended;     /* PortalSuspended ended the result (row limit) */
+    /* Text rendered from binary values, one buffer per column, valid until
+     * the row changes (pgw_cursor_text on a binary column). */
+    pgw_buf *rendered;
 };
 
+/* cursor.c, shared with extended.c */
+void pgwi_cursor_reset_result(pgw_cursor *cur);
+/* Install a described statement's columns as the current result, with the
+ * result formats sent in Bind. */
+pgw_status pgwi_cursor_set_columns(pgw_cursor *cur, const uint8_t *row_body, size_t row_len,
+                                   const int16_t *formats, uint16_t n);
+pgw_cursor *pgwi_cursor_new(pgw_conn *c);
+pgw_status pgwi_cursor_take_tag(pgw_cursor *cur, const char *tag, size_t len);
+/* ReadyForQuery ends the cursor's exchange: the connection is idle again.
+ * Returns PGW_END (or a protocol error). */
+pgw_status pgwi_cursor_finish(pgw_cursor *cur, const pgw_frame *f);
+pgw_status pgwi_cursor_check_conn(pgw_conn *c);
+
 typedef struct pgwi_res_field {
-    size_t off;  /* into data */
-    int32_t len; /* -1 = NULL */
+    size_t off;      /* into data */
+    int32_t len;     /* -1 = NULL */
+    size_t text_off; /* binary values: their rendered text in data (0 = the
+                        value is its own text; SIZE_MAX = not renderable) */
 } pgwi_res_field;
 
 struct pgw_result {
@@ -52,6 +73,7 @@ struct pgw_result {
     pgwi_res_field *fields; /* nrows * ncols */
     size_t nrows, rows_cap;
     pgw_buf data; /* field bytes, each followed by a NUL */
+    pgw_buf scratch; /* rendering area while rows are added */
     char *tag;
     size_t tag_len;
 };
@@ -59,7 +81,8 @@ struct pgw_result {
 /* Start a result with the cursor's current columns. */
 pgw_status pgwi_result_new(pgw_conn *c, const pgw_cursor *cur, pgw_result **out);
 /* Append the cursor's current row. */
-pgw_status pgwi_result_add_row(pgw_result *r, const pgw_value *vals, uint16_t n);
+pgw_status pgwi_result_add_row(pgw_result *r, const pgw_conn *c, const pgw_value *vals,
+                               uint16_t n);
 pgw_status pgwi_result_set_tag(pgw_result *r, const char *tag, size_t len);
 
 #endif

@@ -23,11 +23,13 @@ static bool is_sticky(pgw_status s)
            s == PGW_E_TOO_LARGE || s == PGW_E_TIMEOUT;
 }
 
+enum err_mode { BY_STATUS, BREAK, REFUSE };
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 0)))
 #endif
-static pgw_status set_client_error(pgw_conn *c, pgw_status status, bool brk, const char *fmt,
-                                   va_list ap)
+static pgw_status set_client_error(pgw_conn *c, pgw_status status, enum err_mode mode,
+                                   const char *fmt, va_list ap)
 {
     /* A broken connection keeps its first error: later calls report it. */
     if (c->state == PGW_CONN_BROKEN)
@@ -43,7 +45,13 @@ static pgw_status set_client_error(pgw_conn *c, pgw_status status, bool brk, con
     c->err.summary = c->err.message;
     /* A closed connection stays closed: refusing a call on it is not a
      * new failure of the stream. */
-    if ((brk || is_sticky(status)) && c->state != PGW_CONN_CLOSED) {
+    /* A refusal happens before anything is written: the stream is fine and
+     * the request may be retried as it is. */
+    if (mode == REFUSE) {
+        c->err.safe_to_retry = true;
+        return status;
+    }
+    if ((mode == BREAK || is_sticky(status)) && c->state != PGW_CONN_CLOSED) {
         c->state = PGW_CONN_BROKEN;
         c->tx = 0;
     }
@@ -54,7 +62,16 @@ pgw_status pgwi_conn_fail(pgw_conn *c, pgw_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    pgw_status rc = set_client_error(c, status, false, fmt, ap);
+    pgw_status rc = set_client_error(c, status, BY_STATUS, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+pgw_status pgwi_conn_refuse(pgw_conn *c, pgw_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pgw_status rc = set_client_error(c, status, REFUSE, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -63,7 +80,7 @@ pgw_status pgwi_conn_break(pgw_conn *c, pgw_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    pgw_status rc = set_client_error(c, status, true, fmt, ap);
+    pgw_status rc = set_client_error(c, status, BREAK, fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -2,92 +2,6 @@
 #include "conn/cursor_int.h"
 #include "pgwire/types.h"
 
-pgw_status pgwi_value_int64(const pgw_value *v, int format, uint32_t type, int64_t *out)
-{
-    if (v->len < 0)
-        return PGW_E_NULL;
-    if (format == 1) {
-        /* Binary: the width comes from the type. */
-        const uint8_t *p = v->ptr;
-        if (type == PGW_OID_INT8 && v->len == 8) {
-            uint64_t u = ((uint64_t)pgwi_load_u32(p) << 32) | pgwi_load_u32(p + 4);
-            *out = (int64_t)u;
-            return PGW_OK;
-        }
-        if ((type == PGW_OID_INT4 || type == PGW_OID_OID) && v->len == 4) {
-            uint32_t u = pgwi_load_u32(p);
-            *out = type == PGW_OID_OID ? (int64_t)u : (int64_t)(int32_t)u;
-            return PGW_OK;
-        }
-        if (type == PGW_OID_INT2 && v->len == 2) {
-            *out = (int16_t)pgwi_load_u16(p);
-            return PGW_OK;
-        }
-        return PGW_E_INVALID;
-    }
-    return pgw_decode_int8_text((const char *)v->ptr, (size_t)v->len, out);
-}
-
-pgw_status pgwi_value_int32(const pgw_value *v, int format, uint32_t type, int32_t *out)
-{
-    if (v->len < 0)
-        return PGW_E_NULL;
-    if (format == 1) {
-        int64_t w;
-        pgw_status rc = pgwi_value_int64(v, format, type, &w);
-        if (rc != PGW_OK)
-            return rc;
-        if (w < INT32_MIN || w > INT32_MAX)
-            return PGW_E_RANGE;
-        *out = (int32_t)w;
-        return PGW_OK;
-    }
-    return pgw_decode_int4_text((const char *)v->ptr, (size_t)v->len, out);
-}
-
-pgw_status pgwi_value_double(const pgw_value *v, int format, uint32_t type, double *out)
-{
-    if (v->len < 0)
-        return PGW_E_NULL;
-    if (format == 1) {
-        const uint8_t *p = v->ptr;
-        if (type == PGW_OID_FLOAT8 && v->len == 8) {
-            uint64_t u = ((uint64_t)pgwi_load_u32(p) << 32) | pgwi_load_u32(p + 4);
-            double d;
-            memcpy(&d, &u, sizeof d);
-            *out = d;
-            return PGW_OK;
-        }
-        if (type == PGW_OID_FLOAT4 && v->len == 4) {
-            uint32_t u = pgwi_load_u32(p);
-            float f;
-            memcpy(&f, &u, sizeof f);
-            *out = (double)f;
-            return PGW_OK;
-        }
-        int64_t w;
-        pgw_status rc = pgwi_value_int64(v, format, type, &w);
-        if (rc == PGW_OK)
-            *out = (double)w;
-        return rc;
-    }
-    return pgw_decode_float8_text((const char *)v->ptr, (size_t)v->len, out);
-}
-
-pgw_status pgwi_value_bool(const pgw_value *v, int format, uint32_t type, bool *out)
-{
-    if (v->len < 0)
-        return PGW_E_NULL;
-    if (format == 1) {
-        if (type == PGW_OID_BOOL && v->len == 1 && v->ptr[0] <= 1) {
-            *out = v->ptr[0] == 1;
-            return PGW_OK;
-        }
-        return PGW_E_INVALID;
-    }
-    return pgw_decode_bool_text((const char *)v->ptr, (size_t)v->len, out);
-}
-
 /* ---- materialised results --------------------------------------------- */
 
 pgw_status pgwi_result_new(pgw_conn *c, const pgw_cursor *cur, pgw_result **out)
@@ -102,6 +16,7 @@ pgw_status pgwi_result_new(pgw_conn *c, const pgw_cursor *cur, pgw_result **out)
         r->a = &r->alloc_copy;
     }
     pgw_buf_init(&r->data, r->a, 0);
+    pgw_buf_init(&r->scratch, r->a, 0);
     r->ncols = cur->ncols;
     size_t names = 0;
     for (uint16_t i = 0; i < cur->ncols; i++)
@@ -125,7 +40,8 @@ pgw_status pgwi_result_new(pgw_conn *c, const pgw_cursor *cur, pgw_result **out)
     return PGW_OK;
 }
 
-pgw_status pgwi_result_add_row(pgw_result *r, const pgw_value *vals, uint16_t n)
+pgw_status pgwi_result_add_row(pgw_result *r, const pgw_conn *c, const pgw_value *vals,
+                               uint16_t n)
 {
     if (r->nrows == r->rows_cap) {
         size_t cap = r->rows_cap ? r->rows_cap * 2 : 64, old, bytes;
@@ -142,9 +58,23 @@ pgw_status pgwi_result_add_row(pgw_result *r, const pgw_value *vals, uint16_t n)
     for (uint16_t i = 0; i < n; i++) {
         row[i].off = r->data.len;
         row[i].len = vals[i].len;
+        row[i].text_off = 0;
         if (vals[i].len >= 0)
             pgw_buf_append(&r->data, vals[i].ptr, (size_t)vals[i].len);
         pgw_buf_put_u8(&r->data, 0);
+        if (vals[i].len >= 0 && r->cols[i].format == 1 &&
+            !pgwi_binary_is_text(r->cols[i].type_oid)) {
+            /* Binary: keep the server's text rendering next to the bytes
+             * so pgw_result_text() means the same in both formats. */
+            pgw_status rc = pgwi_value_render(c, &vals[i], r->cols[i].type_oid, &r->scratch);
+            if (rc == PGW_OK) {
+                row[i].text_off = r->data.len;
+                pgw_buf_append(&r->data, r->scratch.data, r->scratch.len + 1);
+            } else if (rc == PGW_E_NOMEM)
+                return rc;
+            else
+                row[i].text_off = SIZE_MAX;
+        }
     }
     if (pgw_buf_status(&r->data) != PGW_OK)
         return PGW_E_NOMEM;
@@ -168,6 +98,7 @@ void pgw_result_free(pgw_result *r)
     pgw_allocator copy = r->alloc_copy;
     const pgw_allocator *a = r->a != NULL ? &copy : NULL;
     pgw_buf_free(&r->data);
+    pgw_buf_free(&r->scratch);
     pgwi_free(a, r->names, r->names_len);
     pgwi_free(a, r->cols, (size_t)r->ncols * sizeof *r->cols);
     pgwi_free(a, r->fields, r->rows_cap * r->ncols * sizeof *r->fields);
@@ -236,7 +167,10 @@ const char *pgw_result_text(const pgw_result *r, size_t row, uint16_t col)
     pgw_value v;
     if (pgw_result_value(r, row, col, &v) != PGW_OK || v.len < 0)
         return NULL;
-    return (const char *)v.ptr;
+    size_t t = r->fields[row * r->ncols + col].text_off;
+    if (t == SIZE_MAX)
+        return NULL;
+    return t ? (const char *)r->data.data + t : (const char *)v.ptr;
 }
 
 #define RESULT_CONVERSION(fn, ctype, conv)                                                      \

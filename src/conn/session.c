@@ -73,6 +73,12 @@ pgw_status pgwi_conn_drain(pgw_conn *c)
         case PGW_BE_COPY_OUT_RESPONSE:
         case PGW_BE_COPY_DATA:
         case PGW_BE_COPY_DONE:
+        case PGW_BE_PARSE_COMPLETE:
+        case PGW_BE_BIND_COMPLETE:
+        case PGW_BE_CLOSE_COMPLETE:
+        case PGW_BE_PARAMETER_DESCRIPTION:
+        case PGW_BE_NO_DATA:
+        case PGW_BE_PORTAL_SUSPENDED:
             break;
         default:
             rc = pgwi_conn_async(c, &f);

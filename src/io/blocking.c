@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "io/conninfo_io.h"
 #include "io/io_int.h"
 
 /* Read in large chunks: one recv per 64 KiB of rows keeps system calls off
@@ -255,7 +256,7 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
         transport = pgw_transport_default();
 
     pgw_conn *c = NULL;
-    pgw_status rc = pgw_conn_new(&c, &o);
+    pgw_status rc = pgwi_conn_new_env(&c, &o); /* + service file, .pgpass */
     *out = c;
     if (rc != PGW_OK)
         return rc;
@@ -342,6 +343,21 @@ pgw_status pgw_cursor_fetch_all(pgw_cursor *cur, pgw_result **out)
     BLOCKING(pgw_cursor_collect(cur, out), pgw_cursor_conn(cur));
 }
 
+pgw_status pgwi_io_first_result(pgw_conn *c, pgw_status send_rc, pgw_cursor *cur,
+                                pgw_cursor **out)
+{
+    (void)c;
+    if (send_rc != PGW_OK)
+        return send_rc;
+    pgw_status rc = pgw_cursor_next_result(cur);
+    if (rc == PGW_OK || rc == PGW_E_SERVER || rc == PGW_END) {
+        *out = cur;
+        return rc == PGW_E_SERVER ? rc : PGW_OK;
+    }
+    pgw_cursor_free(cur);
+    return rc;
+}
+
 pgw_status pgw_query(pgw_conn *c, const char *sql, pgw_cursor **out)
 {
     if (out == NULL)
@@ -351,17 +367,9 @@ pgw_status pgw_query(pgw_conn *c, const char *sql, pgw_cursor **out)
         return pgwi_conn_fail(c, PGW_E_STATE, "connection has no transport");
     /* Results still owed to abandoned cursors, and the idle connection's
      * pending notices, are dealt with first. */
-    pgw_cursor *cur;
+    pgw_cursor *cur = NULL;
     pgw_status rc = pgw_query_send(c, sql, &cur);
-    if (rc != PGW_OK)
-        return rc;
-    rc = pgw_cursor_next_result(cur);
-    if (rc == PGW_OK || rc == PGW_E_SERVER || rc == PGW_END) {
-        *out = cur;
-        return rc == PGW_E_SERVER ? rc : PGW_OK;
-    }
-    pgw_cursor_free(cur);
-    return rc;
+    return pgwi_io_first_result(c, rc, cur, out);
 }
 
 pgw_status pgw_cursor_close(pgw_cursor *cur)
@@ -394,6 +402,13 @@ pgw_status pgw_exec(pgw_conn *c, const char *sql, uint64_t *rows)
         *rows = 0;
     pgw_cursor *cur;
     pgw_status rc = pgw_query(c, sql, &cur);
+    return pgwi_io_exec_cursor(cur, rc, rows);
+}
+
+pgw_status pgwi_io_exec_cursor(pgw_cursor *cur, pgw_status rc, uint64_t *rows)
+{
+    if (rows != NULL)
+        *rows = 0;
     if (cur == NULL)
         return rc;
     pgw_status first = rc;
@@ -425,6 +440,12 @@ pgw_status pgw_query_result(pgw_conn *c, const char *sql, pgw_result **out)
     *out = NULL;
     pgw_cursor *cur;
     pgw_status rc = pgw_query(c, sql, &cur);
+    return pgwi_io_result_cursor(c, cur, rc, out);
+}
+
+pgw_status pgwi_io_result_cursor(pgw_conn *c, pgw_cursor *cur, pgw_status rc, pgw_result **out)
+{
+    *out = NULL;
     if (cur == NULL)
         return rc;
     pgw_result *last = NULL;

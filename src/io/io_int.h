@@ -32,6 +32,14 @@ int pgwi_remaining_ms(int64_t deadline);
  * and hand them to the engine as PEM. */
 pgw_status pgwi_load_tls_files(pgw_conn *c);
 
+/* The blocking query helpers, shared with blocking_stmt.c: position a
+ * freshly sent cursor on its first result; run one to completion counting
+ * rows; materialise its last result. */
+pgw_status pgwi_io_first_result(pgw_conn *c, pgw_status send_rc, pgw_cursor *cur,
+                                pgw_cursor **out);
+pgw_status pgwi_io_exec_cursor(pgw_cursor *cur, pgw_status rc, uint64_t *rows);
+pgw_status pgwi_io_result_cursor(pgw_conn *c, pgw_cursor *cur, pgw_status rc, pgw_result **out);
+
 /* getenv(3) as a pgw_getenv_fn. */
 const char *pgwi_env_lookup(void *ud, const char *name);
 /* The effective OS user's name into buf; false if unknown. */

@@ -36,6 +36,24 @@ static bool may_be_long(uint8_t tag)
     }
 }
 
+static size_t max_message(const pgw_limits *lim);
+static size_t max_small_message(const pgw_limits *lim);
+
+/* ParameterDescription holds up to 65535 OIDs: longer than the small-message
+ * ceiling for a statement with many parameters, yet never more than this. */
+#define PARAMETER_DESCRIPTION_MAX (2u + 4u * 65535u)
+
+static size_t limit_for(uint8_t tag, const pgw_limits *lim)
+{
+    if (may_be_long(tag))
+        return max_message(lim);
+    size_t small = max_small_message(lim);
+    if (tag == PGW_BE_PARAMETER_DESCRIPTION && small < PARAMETER_DESCRIPTION_MAX)
+        return PARAMETER_DESCRIPTION_MAX < max_message(lim) ? PARAMETER_DESCRIPTION_MAX
+                                                            : max_message(lim);
+    return small;
+}
+
 static size_t max_message(const pgw_limits *lim)
 {
     return lim != NULL && lim->max_message != 0 ? lim->max_message
@@ -101,7 +119,7 @@ pgw_status pgw_frame_next(const uint8_t *in, size_t in_len, const pgw_limits *li
      * oversized length) takes the general path, which reports it. */
     if (in_len >= 5) {
         uint32_t word = pgwi_load_u32(in + 1);
-        size_t limit = may_be_long(in[0]) ? max_message(lim) : max_small_message(lim);
+        size_t limit = limit_for(in[0], lim);
         if (word >= 4 && word <= (uint32_t)INT32_MAX && word - 4 <= limit &&
             in_len - 1 >= word) {
             out->tag = in[0];
@@ -116,8 +134,7 @@ pgw_status pgw_frame_next(const uint8_t *in, size_t in_len, const pgw_limits *li
     }
     /* The limit depends on the tag, which is the first byte; with no byte
      * yet frame_common reports WANT_READ before it looks at the limit. */
-    size_t limit = in_len > 0 && !may_be_long(in[0]) ? max_small_message(lim)
-                                                     : max_message(lim);
+    size_t limit = in_len > 0 ? limit_for(in[0], lim) : max_message(lim);
     return frame_common(in, in_len, 1, 4, limit, out, used, need);
 }
 

@@ -215,8 +215,6 @@ static void test_conn_new_refuses_what_it_cannot_honour(void **s)
                      "multiple hosts in \"host\" are not supported yet");
     expect_new_fails("replication=database", PGW_E_UNSUPPORTED,
                      "replication connections are not supported yet");
-    expect_new_fails("passfile=/x", PGW_E_UNSUPPORTED,
-                     "connection option \"passfile\" is not supported yet");
 }
 
 static void test_conn_new_checks_tls_options_as_libpq(void **s)

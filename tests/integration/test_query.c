@@ -38,7 +38,7 @@ static void test_query_select_rows_and_tag(void **s)
         int32_t x;
         assert_int_equal(pgw_cursor_int32(cur, 2, &x), PGW_E_NULL);
         assert_int_equal(pgw_cursor_text(cur, 2, &p, &len), PGW_E_NULL);
-        assert_int_equal(pgw_cursor_int32(cur, 1, &x), PGW_E_INVALID);
+        assert_int_equal(pgw_cursor_int32(cur, 1, &x), PGW_E_TYPE);
         pgw_value v;
         assert_int_equal(pgw_cursor_value(cur, 3, &v), PGW_E_INVALID);
         expected++;
@@ -242,7 +242,7 @@ static void test_query_conversions(void **s)
     assert_int_equal(pgw_cursor_int64(cur, 7, &i64), PGW_E_INVALID);
     assert_int_equal(pgw_cursor_double(cur, 8, &d), PGW_OK);
     assert_true(isinf(d) && d < 0);
-    assert_int_equal(pgw_cursor_bool(cur, 3, &b), PGW_E_INVALID);
+    assert_int_equal(pgw_cursor_bool(cur, 3, &b), PGW_E_TYPE);
     pgw_cursor_free(cur);
     pgw_close(c);
 }

@@ -284,12 +284,28 @@ static void test_frame_custom_max_message_boundary(void **state)
     assert_int_equal(pgw_frame_next(in, sizeof in, &lim, &f, &used, NULL), PGW_E_TOO_LARGE);
 }
 
+static void test_frame_parameter_description_ceiling_is_65535_oids(void **state)
+{
+    size_t max = 2 + 4 * 65535;
+    uint8_t *in = calloc(1, 5 + max + 1);
+    assert_non_null(in);
+    pgw_frame f;
+    size_t used = 0;
+    put_header(in, 't', (uint32_t)(4 + max));
+    assert_int_equal(pgw_frame_next(in, 5 + max, NULL, &f, &used, NULL), PGW_OK);
+    assert_int_equal(f.len, max);
+    put_header(in, 't', (uint32_t)(4 + max + 1));
+    assert_int_equal(pgw_frame_next(in, 5, NULL, &f, &used, NULL), PGW_E_TOO_LARGE);
+    free(in);
+}
+
 static void test_frame_small_tag_ceiling_applies_to_all_but_long_tags(void **state)
 {
     uint8_t *in = calloc(1, 5 + 30001);
     assert_non_null(in);
     for (unsigned t = 0; t < 256; t++) {
-        bool long_ok = strchr("TDdVENA", (int)t) != NULL && t != 0;
+        /* ParameterDescription ('t') may hold 65535 OIDs: its own ceiling. */
+        bool long_ok = strchr("TDdVENAt", (int)t) != NULL && t != 0;
         pgw_frame f;
         size_t used = 0;
         put_header(in, (uint8_t)t, 4 + 30000);
@@ -404,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_frame_default_max_message_boundary),
         cmocka_unit_test(test_frame_custom_max_message_boundary),
         cmocka_unit_test(test_frame_small_tag_ceiling_applies_to_all_but_long_tags),
+        cmocka_unit_test(test_frame_parameter_description_ceiling_is_65535_oids),
         cmocka_unit_test(test_frame_custom_small_ceiling_boundary),
         cmocka_unit_test(test_frame_empty_input_wants_header),
         cmocka_unit_test(test_frame_startup_captured_packet_is_untagged),

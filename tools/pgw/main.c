@@ -23,6 +23,7 @@
 
 #include "errfmt.h"
 #include "options.h"
+#include "parse_conninfo.h"
 #include "print.h"
 #include "split.h"
 #include "text.h"
@@ -336,6 +337,8 @@ static int run_file(app *a, const char *path)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--parse-conninfo") == 0)
+        return pgwc_parse_conninfo(argc, argv);
     pgwc_options opt;
     switch (pgwc_options_parse(&opt, argc, argv)) {
     case PGWC_PARSE_RUN:

@@ -1,0 +1,446 @@
+/* The extended query protocol against the real server: parameters in both
+ * formats, the statement cache (hits, invalidation and transparent retry),
+ * prepared statements, and errors at each step leaving the connection
+ * usable. */
+#include "pgtest.h"
+
+static pgw_conn *connect_cache(int cache_size)
+{
+    char ci[1024];
+    pgt_conninfo(ci, sizeof ci, "TRUST", 1, NULL);
+    pgw_conn_options opt;
+    pgw_conn_options_init(&opt);
+    opt.conninfo = ci;
+    opt.statement_cache_size = cache_size;
+    pgw_conn *c = NULL;
+    pgw_status rc = pgw_connect(&c, &opt);
+    if (rc != PGW_OK) {
+        fprintf(stderr, "# connect failed: %s\n", pgw_conn_errmsg(c));
+        fail_msg("pgw_connect: %s", pgw_status_name(rc));
+    }
+    return c;
+}
+
+/* SELECT $1::int4 + 1, $2 || '!', $3 IS NULL with int4 binary, inferred
+ * text and NULL parameters; checks the values. */
+static void run_basic(pgw_conn *c, int32_t in, int expect_format)
+{
+    pgw_params *p;
+    assert_int_equal(pgw_params_new(NULL, &p), PGW_OK);
+    pgw_params_add_int4(p, in);
+    pgw_params_add_text(p, PGW_OID_TEXT, "it's", 4);
+    pgw_params_add_null(p, PGW_OID_INT4);
+    assert_int_equal(pgw_params_status(p), PGW_OK);
+    assert_int_equal(pgw_params_count(p), 3);
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_query_params(c, "SELECT $1::int4 + 1 AS n, $2 || '!' AS s, $3 IS NULL AS z",
+                                      pgw_params_array(p), pgw_params_count(p), &cur),
+                     PGW_OK);
+    assert_int_equal(pgw_cursor_ncols(cur), 3);
+    assert_string_equal(pgw_cursor_column_name(cur, 1), "s");
+    assert_int_equal(pgw_cursor_column_format(cur, 0), expect_format);
+    assert_int_equal(pgw_cursor_column_format(cur, 1), PGW_FORMAT_TEXT);
+    assert_int_equal(pgw_cursor_next(cur), PGW_OK);
+    int32_t n;
+    assert_int_equal(pgw_cursor_int32(cur, 0, &n), PGW_OK);
+    assert_int_equal(n, in + 1);
+    const char *s;
+    size_t len;
+    assert_int_equal(pgw_cursor_text(cur, 1, &s, &len), PGW_OK);
+    assert_int_equal(len, 5);
+    assert_memory_equal(s, "it's!", 5);
+    bool z;
+    assert_int_equal(pgw_cursor_bool(cur, 2, &z), PGW_OK);
+    assert_true(z);
+    assert_int_equal(pgw_cursor_next(cur), PGW_END);
+    assert_string_equal(pgw_cursor_command_tag(cur), "SELECT 1");
+    assert_int_equal(pgw_cursor_next_result(cur), PGW_END);
+    pgw_cursor_free(cur);
+    pgw_params_free(p);
+    assert_int_equal(pgw_conn_get_state(c), PGW_CONN_IDLE);
+}
+
+static void test_params_cache_off_one_round_trip(void **s)
+{
+    pgw_conn *c = connect_cache(-1);
+    run_basic(c, 41, PGW_FORMAT_TEXT); /* types unknown before Bind: AUTO = text */
+    run_basic(c, -7, PGW_FORMAT_TEXT);
+    pgw_stmt_cache_stats st;
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.capacity, 0);
+    assert_int_equal(st.hits + st.misses, 0);
+    pgw_close(c);
+}
+
+static void test_params_cache_hits_and_binary_auto(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    for (int i = 0; i < 5; i++)
+        run_basic(c, i * 1000, PGW_FORMAT_BINARY);
+    pgw_stmt_cache_stats st;
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.misses, 1);
+    assert_int_equal(st.hits, 4);
+    assert_int_equal(st.size, 1);
+    assert_int_equal(st.capacity, 256);
+    /* The server holds exactly one statement of ours. */
+    pgw_result *r;
+    assert_int_equal(pgw_query_result(c, "SELECT count(*) FROM pg_prepared_statements", &r),
+                     PGW_OK);
+    assert_string_equal(pgw_result_text(r, 0, 0), "1");
+    pgw_result_free(r);
+    pgw_close(c);
+}
+
+static void test_cache_eviction_closes_on_server(void **s)
+{
+    pgw_conn *c = connect_cache(3);
+    char sql[64];
+    for (int i = 0; i < 10; i++) {
+        snprintf(sql, sizeof sql, "SELECT %d + $1::int4", i);
+        pgw_param prm = {PGW_OID_INT4, PGW_FORMAT_TEXT, "1", 1};
+        uint64_t rows;
+        assert_int_equal(pgw_exec_params(c, sql, &prm, 1, &rows), PGW_OK);
+        assert_int_equal(rows, 1);
+    }
+    pgw_stmt_cache_stats st;
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.size, 3);
+    assert_int_equal(st.evictions, 7);
+    /* Closes of evicted entries ride along with the next exchange. */
+    pgw_param none = {0, 0, NULL, 0};
+    (void)none;
+    pgw_result *r;
+    assert_int_equal(pgw_query_params_result(c, "SELECT count(*)::int4 FROM pg_prepared_statements",
+                                             NULL, 0, &r),
+                     PGW_OK);
+    int32_t n;
+    assert_int_equal(pgw_result_int32(r, 0, 0, &n), PGW_OK);
+    assert_true(n <= 4);
+    pgw_result_free(r);
+    pgw_close(c);
+}
+
+static void test_cache_retry_after_alter_table(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    assert_int_equal(pgw_exec(c, "CREATE TEMP TABLE ext_t(a int); INSERT INTO ext_t VALUES (1)",
+                              NULL),
+                     PGW_OK);
+    pgw_result *r;
+    assert_int_equal(pgw_query_params_result(c, "SELECT * FROM ext_t", NULL, 0, &r), PGW_OK);
+    assert_int_equal(pgw_result_ncols(r), 1);
+    pgw_result_free(r);
+    assert_int_equal(pgw_exec(c, "ALTER TABLE ext_t ADD COLUMN b text DEFAULT 'x'", NULL), PGW_OK);
+    /* 0A000 "cached plan must not change result type": re-prepared and
+     * retried without the caller seeing it (no transaction open). */
+    assert_int_equal(pgw_query_params_result(c, "SELECT * FROM ext_t", NULL, 0, &r), PGW_OK);
+    assert_int_equal(pgw_result_ncols(r), 2);
+    assert_string_equal(pgw_result_text(r, 0, 1), "x");
+    pgw_result_free(r);
+    pgw_stmt_cache_stats st;
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.invalidations, 1);
+
+    /* Inside a transaction the error stands: the transaction is spoiled. */
+    assert_int_equal(pgw_exec(c, "BEGIN", NULL), PGW_OK);
+    assert_int_equal(pgw_query_params_result(c, "SELECT * FROM ext_t", NULL, 0, &r), PGW_OK);
+    pgw_result_free(r);
+    assert_int_equal(pgw_exec(c, "ALTER TABLE ext_t DROP COLUMN b", NULL), PGW_OK);
+    pgw_cursor *cur;
+    assert_int_equal(pgw_query_params(c, "SELECT * FROM ext_t", NULL, 0, &cur), PGW_E_SERVER);
+    assert_string_equal(pgw_conn_error(c)->sqlstate, "0A000");
+    assert_int_equal(pgw_cursor_failed_step(cur), PGW_STEP_BIND);
+    assert_int_equal(pgw_cursor_next_result(cur), PGW_END);
+    pgw_cursor_free(cur);
+    assert_int_equal(pgw_conn_tx_status(c), PGW_TX_IN_ERROR);
+    assert_int_equal(pgw_exec(c, "ROLLBACK", NULL), PGW_OK);
+    /* The rollback restored column b; the next use prepares afresh. */
+    assert_int_equal(pgw_query_params_result(c, "SELECT * FROM ext_t", NULL, 0, &r), PGW_OK);
+    assert_int_equal(pgw_result_ncols(r), 2);
+    pgw_result_free(r);
+    pgw_close(c);
+}
+
+static void test_cache_after_discard_all_and_deallocate(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    pgw_result *r;
+    assert_int_equal(pgw_query_params_result(c, "SELECT 7::int4", NULL, 0, &r), PGW_OK);
+    pgw_result_free(r);
+    assert_int_equal(pgw_exec(c, "DISCARD ALL", NULL), PGW_OK);
+    pgw_stmt_cache_stats st;
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.size, 0);
+    assert_int_equal(pgw_query_params_result(c, "SELECT 7::int4", NULL, 0, &r), PGW_OK);
+    int32_t v;
+    assert_int_equal(pgw_result_int32(r, 0, 0, &v), PGW_OK);
+    assert_int_equal(v, 7);
+    pgw_result_free(r);
+    /* A DEALLOCATE of one of ours the cache cannot see: 26000 at Bind,
+     * retried transparently. */
+    assert_int_equal(pgw_query_result(c, "SELECT name FROM pg_prepared_statements", &r), PGW_OK);
+    char name[64];
+    snprintf(name, sizeof name, "DEALLOCATE %s", pgw_result_text(r, 0, 0));
+    pgw_result_free(r);
+    assert_int_equal(pgw_exec(c, name, NULL), PGW_OK);
+    assert_int_equal(pgw_query_params_result(c, "SELECT 7::int4", NULL, 0, &r), PGW_OK);
+    pgw_result_free(r);
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.invalidations, 2);
+    pgw_close(c);
+}
+
+static void expect_step(pgw_conn *c, const char *sql, const pgw_param *p, size_t n,
+                        pgw_step step, const char *sqlstate)
+{
+    pgw_cursor *cur = NULL;
+    pgw_status rc = pgw_query_params(c, sql, p, n, &cur);
+    if (rc == PGW_OK) /* an error while executing arrives after the columns */
+        rc = pgw_cursor_next(cur);
+    assert_int_equal(rc, PGW_E_SERVER);
+    assert_non_null(cur);
+    assert_string_equal(pgw_conn_error(c)->sqlstate, sqlstate);
+    assert_int_equal(pgw_cursor_failed_step(cur), step);
+    assert_int_equal(pgw_cursor_close(cur), PGW_OK);
+    assert_int_equal(pgw_conn_get_state(c), PGW_CONN_IDLE);
+    /* Usable afterwards. */
+    uint64_t rows;
+    assert_int_equal(pgw_exec_params(c, "SELECT 1", NULL, 0, &rows), PGW_OK);
+    assert_int_equal(rows, 1);
+}
+
+static void run_error_steps(int cache)
+{
+    pgw_conn *c = connect_cache(cache);
+    expect_step(c, "SELEC 1", NULL, 0, PGW_STEP_PARSE, "42601");
+    expect_step(c, "SELECT * FROM no_such_table", NULL, 0, PGW_STEP_PARSE, "42P01");
+    pgw_param one = {PGW_OID_INT4, PGW_FORMAT_TEXT, "1", 1};
+    (void)one;
+    /* A type the server cannot infer. */
+    expect_step(c, "SELECT $1", NULL, 0, PGW_STEP_BIND, "08P01");
+    pgw_param bad_text = {PGW_OID_INT4, PGW_FORMAT_TEXT, "abc", 3};
+    expect_step(c, "SELECT $1::int4", &bad_text, 1, PGW_STEP_BIND, "22P02");
+    pgw_param short_bin = {PGW_OID_INT4, PGW_FORMAT_BINARY, "\x00\x01\x02", 3};
+    expect_step(c, "SELECT $1::int4", &short_bin, 1, PGW_STEP_BIND, "08P01");
+    pgw_param zero = {PGW_OID_INT4, PGW_FORMAT_TEXT, "0", 1};
+    /* A column, not a constant the planner would fold at Bind. */
+    expect_step(c, "SELECT 1 / (g - $1::int4) FROM generate_series(0, 0) g", &zero, 1,
+                PGW_STEP_EXECUTE, "22012");
+    pgw_close(c);
+}
+
+static void test_errors_at_each_step_cache_on(void **s)
+{
+    run_error_steps(0);
+}
+
+static void test_errors_at_each_step_cache_off(void **s)
+{
+    run_error_steps(-1);
+}
+
+static void test_client_refusals_before_the_wire(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    pgw_cursor *cur = NULL;
+    /* 65,536 parameters cannot be expressed in the protocol. */
+    size_t n = 65536;
+    pgw_param *many = calloc(n, sizeof *many);
+    assert_non_null(many);
+    for (size_t i = 0; i < n; i++)
+        many[i] = (pgw_param){PGW_OID_INT4, PGW_FORMAT_TEXT, "1", 1};
+    assert_int_equal(pgw_query_params(c, "SELECT 1", many, n, &cur), PGW_E_TOO_LARGE);
+    assert_null(cur);
+    /* 65,535 work. */
+    char *sql = malloc(65535 * 8 + 64);
+    assert_non_null(sql);
+    size_t off = (size_t)sprintf(sql, "SELECT cardinality(ARRAY[");
+    for (size_t i = 1; i <= 65535; i++)
+        off += (size_t)sprintf(sql + off, "%s$%zu", i > 1 ? "," : "", i);
+    sprintf(sql + off, "])");
+    pgw_result *r;
+    pgw_status rc = pgw_query_params_result(c, sql, many, 65535, &r);
+    if (rc != PGW_OK)
+        fprintf(stderr, "# %s\n", pgw_conn_errmsg(c));
+    assert_int_equal(rc, PGW_OK);
+    int32_t count;
+    assert_int_equal(pgw_result_int32(r, 0, 0, &count), PGW_OK);
+    assert_int_equal(count, 65535);
+    pgw_result_free(r);
+    free(sql);
+    free(many);
+    /* A bad format code and a NUL in the SQL never reach the server. */
+    pgw_param badfmt = {PGW_OID_INT4, 7, "1", 1};
+    assert_int_equal(pgw_query_params(c, "SELECT $1", &badfmt, 1, &cur), PGW_E_INVALID);
+    int16_t rf = 9;
+    assert_int_equal(pgw_query_params_send(c, "SELECT 1", NULL, 0, &rf, 1, &cur), PGW_E_INVALID);
+    assert_int_equal(pgw_prepare(c, "pgw_s1", "SELECT 1", NULL, 0, &(pgw_stmt *){NULL}),
+                     PGW_E_INVALID);
+    uint64_t rows;
+    assert_int_equal(pgw_exec_params(c, "SELECT 2", NULL, 0, &rows), PGW_OK);
+    pgw_close(c);
+}
+
+static void test_prepared_statement_lifecycle(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    pgw_stmt *st = NULL;
+    uint32_t types[2] = {PGW_OID_INT8, 0};
+    assert_int_equal(pgw_prepare(c, "ext_add", "SELECT $1 + $2::int4 AS total, $2::text AS t",
+                                 types, 2, &st),
+                     PGW_OK);
+    assert_true(pgw_stmt_ready(st));
+    assert_string_equal(pgw_stmt_name(st), "ext_add");
+    assert_int_equal(pgw_stmt_nparams(st), 2);
+    assert_int_equal(pgw_stmt_param_type(st, 0), PGW_OID_INT8);
+    assert_int_equal(pgw_stmt_param_type(st, 1), PGW_OID_INT4);
+    assert_int_equal(pgw_stmt_ncols(st), 2);
+    assert_string_equal(pgw_stmt_column_name(st, 0), "total");
+    assert_int_equal(pgw_stmt_column_type(st, 0), PGW_OID_INT8);
+    assert_int_equal(pgw_stmt_column_type(st, 1), PGW_OID_TEXT);
+    pgw_params *p;
+    assert_int_equal(pgw_params_new(NULL, &p), PGW_OK);
+    for (int64_t i = 0; i < 50; i++) {
+        pgw_params_clear(p);
+        pgw_params_add_int8(p, INT64_C(1) << 40);
+        pgw_params_add_int4(p, (int32_t)i);
+        pgw_cursor *cur;
+        assert_int_equal(pgw_stmt_execute(st, pgw_params_array(p), 2, &cur), PGW_OK);
+        assert_int_equal(pgw_cursor_column_format(cur, 0), PGW_FORMAT_BINARY);
+        assert_int_equal(pgw_cursor_next(cur), PGW_OK);
+        int64_t v;
+        assert_int_equal(pgw_cursor_int64(cur, 0, &v), PGW_OK);
+        assert_int_equal(v, (INT64_C(1) << 40) + i);
+        assert_int_equal(pgw_cursor_close(cur), PGW_OK);
+    }
+    pgw_params_free(p);
+    /* Wrong parameter count: Bind fails, the statement stays usable. */
+    pgw_param one = {PGW_OID_INT8, PGW_FORMAT_TEXT, "5", 1};
+    pgw_cursor *cur;
+    assert_int_equal(pgw_stmt_execute(st, &one, 1, &cur), PGW_E_SERVER);
+    assert_int_equal(pgw_cursor_failed_step(cur), PGW_STEP_BIND);
+    pgw_cursor_close(cur);
+    /* Prepared under its name on the server. */
+    pgw_result *r;
+    assert_int_equal(pgw_query_result(c, "SELECT count(*) FROM pg_prepared_statements "
+                                         "WHERE name = 'ext_add'", &r),
+                     PGW_OK);
+    assert_string_equal(pgw_result_text(r, 0, 0), "1");
+    pgw_result_free(r);
+    assert_int_equal(pgw_stmt_deallocate(st), PGW_OK);
+    assert_false(pgw_stmt_ready(st));
+    assert_int_equal(pgw_stmt_execute(st, NULL, 0, &cur), PGW_E_STATE);
+    assert_int_equal(pgw_query_result(c, "SELECT count(*) FROM pg_prepared_statements "
+                                         "WHERE name = 'ext_add'", &r),
+                     PGW_OK);
+    assert_string_equal(pgw_result_text(r, 0, 0), "0");
+    pgw_result_free(r);
+    pgw_stmt_free(st);
+
+    /* A statement the server refuses, and a generated name. */
+    assert_int_equal(pgw_prepare(c, NULL, "SELECT FROM WHERE", NULL, 0, &st), PGW_E_SERVER);
+    assert_null(st);
+    assert_string_equal(pgw_conn_error(c)->sqlstate, "42601");
+    assert_int_equal(pgw_prepare(c, NULL, "INSERT INTO pg_temp.nothing VALUES (1)", NULL, 0, &st),
+                     PGW_E_SERVER);
+    assert_int_equal(pgw_prepare(c, NULL, "SELECT 1 WHERE false", NULL, 0, &st), PGW_OK);
+    assert_memory_equal(pgw_stmt_name(st), "pgw_p", 5);
+    assert_int_equal(pgw_stmt_nparams(st), 0);
+    uint64_t rows = 9;
+    assert_int_equal(pgw_stmt_exec(st, NULL, 0, &rows), PGW_OK);
+    assert_int_equal(rows, 0);
+    pgw_stmt_free(st);
+    /* A statement with no result columns (NoData). */
+    assert_int_equal(pgw_exec(c, "CREATE TEMP TABLE ext_ins(a int)", NULL), PGW_OK);
+    assert_int_equal(pgw_prepare(c, "ins", "INSERT INTO ext_ins VALUES ($1)", NULL, 0, &st), PGW_OK);
+    assert_int_equal(pgw_stmt_ncols(st), 0);
+    pgw_param v = {0, PGW_FORMAT_TEXT, "12", 2};
+    assert_int_equal(pgw_stmt_exec(st, &v, 1, &rows), PGW_OK);
+    assert_int_equal(rows, 1);
+    pgw_stmt_free(st);
+    pgw_close(c);
+}
+
+static void test_result_formats_override(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    int16_t all_bin = PGW_FORMAT_BINARY;
+    pgw_cursor *cur;
+    assert_int_equal(pgw_query_params_send(c, "SELECT 5::int4 AS a, 'x'::text AS b", NULL, 0,
+                                           &all_bin, 1, &cur),
+                     PGW_OK);
+    pgw_status rc;
+    while ((rc = pgw_cursor_recv_result(cur)) == PGW_WANT_READ || rc == PGW_WANT_WRITE)
+        assert_true(pgw_conn_pump(c, rc) >= 0);
+    assert_int_equal(rc, PGW_OK);
+    assert_int_equal(pgw_cursor_column_format(cur, 0), PGW_FORMAT_BINARY);
+    assert_int_equal(pgw_cursor_column_format(cur, 1), PGW_FORMAT_BINARY);
+    assert_int_equal(pgw_cursor_next(cur), PGW_OK);
+    pgw_value v;
+    assert_int_equal(pgw_cursor_value(cur, 0, &v), PGW_OK);
+    assert_int_equal(v.len, 4);
+    assert_memory_equal(v.ptr, "\x00\x00\x00\x05", 4);
+    pgw_cursor_close(cur);
+    /* Text for every column, by connection default. */
+    assert_int_equal(pgw_conn_set_result_format(c, PGW_FORMAT_TEXT), PGW_OK);
+    assert_int_equal(pgw_query_params(c, "SELECT 5::int4 AS a", NULL, 0, &cur), PGW_OK);
+    assert_int_equal(pgw_cursor_column_format(cur, 0), PGW_FORMAT_TEXT);
+    pgw_cursor_close(cur);
+    assert_int_equal(pgw_conn_set_result_format(c, 3), PGW_E_INVALID);
+    pgw_close(c);
+}
+
+static void test_typed_params_round_trip(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    pgw_params *p;
+    assert_int_equal(pgw_params_new(NULL, &p), PGW_OK);
+    pgw_params_add_bool(p, true);
+    pgw_params_add_int2(p, INT16_MIN);
+    pgw_params_add_int8(p, INT64_MAX);
+    pgw_params_add_float8(p, -0.5);
+    pgw_params_add_float4(p, 1.5f);
+    pgw_params_add_bytea(p, "\x00\xff", 2);
+    pgw_params_add_timestamptz(p, INT64_C(1700000000123456));
+    pgw_params_add_date(p, -1);
+    static const uint8_t u[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+                                  0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    pgw_params_add_uuid(p, u);
+    pgw_params_add_jsonb(p, "{\"a\": [1, 2]}", 13);
+    pgw_params_add_timestamp(p, PGW_TIMESTAMP_INFINITY);
+    assert_int_equal(pgw_params_status(p), PGW_OK);
+    pgw_result *r;
+    assert_int_equal(pgw_conn_set_result_format(c, PGW_FORMAT_TEXT), PGW_OK);
+    assert_int_equal(pgw_query_params_result(c,
+                         "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, "
+                         "$7 AT TIME ZONE 'UTC', $8::text, $9::text, $10->'a'->>1, $11::text",
+                         pgw_params_array(p), pgw_params_count(p), &r),
+                     PGW_OK);
+    const char *want[] = {"true", "-32768", "9223372036854775807", "-0.5", "1.5", "\\x00ff",
+                          "2023-11-14 22:13:20.123456", "1969-12-31",
+                          "12345678-9abc-def0-0123-456789abcdef", "2", "infinity"};
+    for (uint16_t i = 0; i < 11; i++)
+        assert_string_equal(pgw_result_text(r, 0, i), want[i]);
+    pgw_result_free(r);
+    pgw_params_free(p);
+    pgw_close(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_params_cache_off_one_round_trip),
+        cmocka_unit_test(test_params_cache_hits_and_binary_auto),
+        cmocka_unit_test(test_cache_eviction_closes_on_server),
+        cmocka_unit_test(test_cache_retry_after_alter_table),
+        cmocka_unit_test(test_cache_after_discard_all_and_deallocate),
+        cmocka_unit_test(test_errors_at_each_step_cache_on),
+        cmocka_unit_test(test_errors_at_each_step_cache_off),
+        cmocka_unit_test(test_client_refusals_before_the_wire),
+        cmocka_unit_test(test_prepared_statement_lifecycle),
+        cmocka_unit_test(test_result_formats_override),
+        cmocka_unit_test(test_typed_params_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
