@@ -13,6 +13,8 @@
 #include "pgwire/auth.h"
 #include "pgwire/types.h"
 #include "pgwire/render.h"
+#include "pgwire/types_strings.h"
+#include "pgwire/escape.h"
 #include "pgwire/tls.h"
 #include "pgwire/conn.h"
 #include "pgwire/cursor.h"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pgwire/alloc.h"
+#include "pgwire/buf.h"
 #include "pgwire/status.h"
 
 /* Allocation through the per-object allocator (NULL = libc). */
@@ -159,6 +160,42 @@ static inline const char *pgwi_read_cstr(pgwi_reader *r, size_t *len)
 static inline bool pgwi_reader_finish(const pgwi_reader *r)
 {
     return !r->failed && r->p == r->end;
+}
+
+/* Appends for builders that reserved the whole message first: a memcpy
+ * when the room is there, the checked pgw_buf path otherwise (which also
+ * keeps the sticky failure). Hot on every message sent. */
+static inline void pgwi_buf_add(pgw_buf *b, const void *p, size_t n)
+{
+    if (b->error == PGW_OK && b->cap - b->len >= n) {
+        if (n > 0)
+            memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return;
+    }
+    (void)pgw_buf_append(b, p, n);
+}
+
+static inline void pgwi_buf_add_u8(pgw_buf *b, uint8_t v)
+{
+    if (b->error == PGW_OK && b->cap > b->len) {
+        b->data[b->len++] = v;
+        return;
+    }
+    (void)pgw_buf_put_u8(b, v);
+}
+
+static inline void pgwi_buf_add_u16(pgw_buf *b, uint16_t v)
+{
+    uint8_t be[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    pgwi_buf_add(b, be, 2);
+}
+
+static inline void pgwi_buf_add_u32(pgw_buf *b, uint32_t v)
+{
+    uint8_t be[4];
+    pgwi_store_u32(be, v);
+    pgwi_buf_add(b, be, 4);
 }
 
 #endif

@@ -19,12 +19,11 @@ void pgwi_cursor_reset_result(pgw_cursor *cur)
         pgwi_free(c->a, cur->rendered, (size_t)cur->ncols * sizeof *cur->rendered);
         cur->rendered = NULL;
     }
-    pgwi_free(c->a, cur->desc_body, cur->desc_len);
-    pgwi_free(c->a, cur->cols, (size_t)cur->ncols * sizeof *cur->cols);
-    pgwi_free(c->a, cur->vals, (size_t)cur->ncols * sizeof *cur->vals);
-    pgwi_free(c->a, cur->tag, cur->tag_len + 1);
-    cur->desc_body = NULL;
-    cur->desc_len = 0;
+    pgwi_free(c->a, cur->desc_block, cur->desc_block_len);
+    if (cur->tag != cur->tag_inline)
+        pgwi_free(c->a, cur->tag, cur->tag_len + 1);
+    cur->desc_block = NULL;
+    cur->desc_block_len = 0;
     cur->cols = NULL;
     cur->vals = NULL;
     cur->ncols = 0;
@@ -67,6 +66,7 @@ pgw_cursor *pgwi_cursor_new(pgw_conn *c)
     if (cur == NULL)
         return NULL;
     memset(cur, 0, sizeof *cur);
+    cur->alloc_size = sizeof *cur;
     cur->c = c;
     cur->state = PGWI_CUR_BEFORE;
     return cur;
@@ -85,7 +85,7 @@ pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out)
         return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
     rc = pgw_build_query(&c->out, sql, strlen(sql));
     if (rc != PGW_OK) {
-        pgwi_free(c->a, cur, sizeof *cur);
+        pgwi_free(c->a, cur, cur->alloc_size);
         if (rc == PGW_E_INVALID || rc == PGW_E_TOO_LARGE)
             return pgwi_conn_refuse(c, rc, "query text %s", rc == PGW_E_INVALID
                                                             ? "contains a NUL byte"
@@ -99,15 +99,41 @@ pgw_status pgw_query_send(pgw_conn *c, const char *sql, pgw_cursor **out)
     return PGW_OK;
 }
 
+/* Allocate the description block for n columns and a body of len bytes. */
+static pgw_status alloc_description(pgw_cursor *cur, uint16_t n, size_t len, uint8_t **body)
+{
+    pgw_conn *c = cur->c;
+    pgwi_cursor_reset_result(cur);
+    size_t cols_sz = (size_t)n * sizeof *cur->cols, vals_sz = (size_t)n * sizeof *cur->vals;
+    size_t total = cols_sz + vals_sz + len + 1;
+    uint8_t *blk = pgwi_alloc(c->a, total);
+    if (blk == NULL)
+        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+    cur->desc_block = blk;
+    cur->desc_block_len = total;
+    cur->cols = (pgw_column_desc *)(void *)blk;
+    cur->vals = (pgw_value *)(void *)(blk + cols_sz);
+    *body = blk + cols_sz + vals_sz;
+    cur->ncols = n;
+    return PGW_OK;
+}
+
 pgw_status pgwi_cursor_set_columns(pgw_cursor *cur, const uint8_t *row_body, size_t row_len,
+                                   const pgw_column_desc *cols, uint16_t ncols,
                                    const int16_t *formats, uint16_t n)
 {
-    pgw_frame f = {PGW_BE_ROW_DESCRIPTION, row_body, row_len};
-    pgw_status rc = take_description(cur, &f);
+    uint8_t *body;
+    pgw_status rc = alloc_description(cur, ncols, row_len, &body);
     if (rc != PGW_OK)
         return rc;
-    for (uint16_t i = 0; i < cur->ncols; i++)
+    memcpy(body, row_body, row_len);
+    /* The parsed columns of the source, their names moved to our copy. */
+    for (uint16_t i = 0; i < ncols; i++) {
+        cur->cols[i] = cols[i];
+        cur->cols[i].name = (const char *)body + ((const uint8_t *)cols[i].name - row_body);
         cur->cols[i].format = n == 0 ? 0 : n == 1 ? formats[0] : i < n ? formats[i] : 0;
+    }
+    cur->has_rows = true;
     return PGW_OK;
 }
 
@@ -117,23 +143,12 @@ static pgw_status take_description(pgw_cursor *cur, const pgw_frame *f)
     uint16_t n;
     if (pgw_parse_row_description(f, NULL, 0, &n) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "RowDescription: malformed message");
-    pgwi_cursor_reset_result(cur);
-    cur->desc_body = pgwi_alloc(c->a, f->len);
-    cur->cols = pgwi_alloc_array(c->a, n, sizeof *cur->cols);
-    cur->vals = pgwi_alloc_array(c->a, n, sizeof *cur->vals);
-    if (cur->desc_body == NULL || cur->cols == NULL || cur->vals == NULL) {
-        pgwi_free(c->a, cur->desc_body, f->len);
-        pgwi_free(c->a, cur->cols, (size_t)n * sizeof *cur->cols);
-        pgwi_free(c->a, cur->vals, (size_t)n * sizeof *cur->vals);
-        cur->desc_body = NULL;
-        cur->cols = NULL;
-        cur->vals = NULL;
-        return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
-    }
-    cur->desc_len = f->len;
-    cur->ncols = n; /* sizes the frees in reset_result, even on failure below */
-    memcpy(cur->desc_body, f->body, f->len);
-    pgw_frame copy = {f->tag, cur->desc_body, f->len};
+    uint8_t *body;
+    pgw_status rc = alloc_description(cur, n, f->len, &body);
+    if (rc != PGW_OK)
+        return rc;
+    memcpy(body, f->body, f->len);
+    pgw_frame copy = {f->tag, body, f->len};
     uint16_t n2;
     if (pgw_parse_row_description(&copy, cur->cols, n, &n2) != PGW_OK || n2 != n)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "RowDescription: malformed message");
@@ -144,8 +159,14 @@ static pgw_status take_description(pgw_cursor *cur, const pgw_frame *f)
 pgw_status pgwi_cursor_take_tag(pgw_cursor *cur, const char *tag, size_t len)
 {
     pgw_conn *c = cur->c;
-    pgwi_free(c->a, cur->tag, cur->tag_len + 1);
-    cur->tag = pgwi_strndup(c->a, tag, len);
+    if (cur->tag != cur->tag_inline)
+        pgwi_free(c->a, cur->tag, cur->tag_len + 1);
+    if (len < sizeof cur->tag_inline) {
+        memcpy(cur->tag_inline, tag, len);
+        cur->tag_inline[len] = '\0';
+        cur->tag = cur->tag_inline;
+    } else
+        cur->tag = pgwi_strndup(c->a, tag, len);
     cur->tag_len = len;
     if (cur->tag == NULL)
         return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
@@ -415,7 +436,7 @@ void pgw_cursor_free(pgw_cursor *cur)
         pgw_result_free(cur->collecting);
     pgwi_ext_free(cur);
     pgwi_cursor_reset_result(cur);
-    pgwi_free(c->a, cur, sizeof *cur);
+    pgwi_free(c->a, cur, cur->alloc_size);
 }
 
 pgw_conn *pgw_cursor_conn(const pgw_cursor *cur)

@@ -20,9 +20,10 @@ struct pgw_cursor {
     bool completed; /* ReadyForQuery ended the query (not a broken stream) */
     bool in_copy_out;
 
-    /* Current result's description: names point into desc_body. */
-    uint8_t *desc_body;
-    size_t desc_len;
+    /* Current result's description, in one block: cols, vals, then the
+     * RowDescription body the names point into. */
+    void *desc_block;
+    size_t desc_block_len;
     pgw_column_desc *cols;
     uint16_t ncols;
     bool has_rows;
@@ -31,8 +32,10 @@ struct pgw_cursor {
     pgw_value *vals;
     uint64_t row_number;
 
-    char *tag; /* owned copy of the command tag, NULL until complete */
+    char *tag; /* the command tag (tag_inline or owned), NULL until complete */
     size_t tag_len;
+    char tag_inline[40];
+    size_t alloc_size; /* bytes of this cursor's allocation (with an inline exchange) */
 
     pgw_result *collecting; /* partial result kept across WANT_READ */
 
@@ -48,6 +51,7 @@ void pgwi_cursor_reset_result(pgw_cursor *cur);
 /* Install a described statement's columns as the current result, with the
  * result formats sent in Bind. */
 pgw_status pgwi_cursor_set_columns(pgw_cursor *cur, const uint8_t *row_body, size_t row_len,
+                                   const pgw_column_desc *cols, uint16_t ncols,
                                    const int16_t *formats, uint16_t n);
 pgw_cursor *pgwi_cursor_new(pgw_conn *c);
 pgw_status pgwi_cursor_take_tag(pgw_cursor *cur, const char *tag, size_t len);

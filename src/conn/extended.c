@@ -8,6 +8,7 @@
  * is attributed to the step that failed. Every exchange ends in exactly one
  * Sync, so at most one ReadyForQuery is outstanding at any time (a freed
  * cursor owes exactly one). */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "conn/cursor_int.h"
@@ -125,10 +126,11 @@ void pgwi_ext_free(pgw_cursor *cur)
         pgwi_cache_remove(c, x->entry, true);
     if (x->stmt != NULL && x->stmt->op == cur)
         x->stmt->op = NULL;
-    pgwi_free(c->a, x->block, x->block_len);
-    pgwi_free(c->a, x->resolved, (size_t)x->resolved_cap * sizeof *x->resolved);
-    pgwi_desc_free(c->a, &x->pre);
-    pgwi_free(c->a, x, sizeof *x);
+    if (x->block_len)
+        pgwi_free(c->a, x->block, x->block_len);
+    if (x->resolved != x->resolved_inline)
+        pgwi_free(c->a, x->resolved, (size_t)x->resolved_cap * sizeof *x->resolved);
+    /* The exchange lives in the cursor's own allocation (new_exchange). */
     cur->x = NULL;
 }
 
@@ -175,11 +177,17 @@ static pgw_status copy_params(pgw_conn *c, pgwi_ext *x, const char *sql, size_t 
         return pgwi_conn_refuse(c, PGW_E_TOO_LARGE, "parameters too large");
     x->nparams = n;
     x->nrfmts = nrf;
-    uint8_t *b = pgwi_alloc(c->a, total);
-    if (b == NULL)
-        return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
+    uint8_t *b;
+    if (total <= sizeof x->inline_block.bytes) {
+        b = x->inline_block.bytes;
+        x->block_len = 0;
+    } else {
+        b = pgwi_alloc(c->a, total);
+        if (b == NULL)
+            return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
+        x->block_len = total;
+    }
     x->block = b;
-    x->block_len = total;
     /* Layout: vals, types, formats, result formats, bytes (the alignment
      * of each part is at least that of the next). */
     x->vals = (pgw_bytes *)(void *)b;
@@ -223,11 +231,16 @@ static pgw_status resolve_formats(pgw_conn *c, pgwi_ext *x, const pgwi_desc *d)
         return pgwi_conn_refuse(c, PGW_E_INVALID,
                               "%zu result formats given for a statement with %u columns",
                               x->nrfmts, (unsigned)n);
+    if (x->resolved == NULL) {
+        x->resolved = x->resolved_inline;
+        x->resolved_cap = (uint16_t)(sizeof x->resolved_inline / sizeof x->resolved_inline[0]);
+    }
     if (n > x->resolved_cap) {
-        int16_t *r = pgwi_realloc(c->a, x->resolved, x->resolved_cap * sizeof *r,
-                                  (size_t)n * sizeof *r);
+        int16_t *r = pgwi_alloc_array(c->a, n, sizeof *r);
         if (r == NULL)
             return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
+        if (x->resolved != x->resolved_inline)
+            pgwi_free(c->a, x->resolved, (size_t)x->resolved_cap * sizeof *r);
         x->resolved = r;
         x->resolved_cap = n;
     }
@@ -245,21 +258,6 @@ static pgw_status resolve_formats(pgw_conn *c, pgwi_ext *x, const pgwi_desc *d)
     return PGW_OK;
 }
 
-/* Keep a copy of the described columns, installed at BindComplete. */
-static pgw_status set_preload(pgw_conn *c, pgwi_ext *x, const pgwi_desc *d)
-{
-    pgwi_desc_free(c->a, &x->pre);
-    x->pre.has_rows = d->has_rows;
-    if (!d->has_rows || d->row_len == 0)
-        return PGW_OK;
-    x->pre.row_body = pgwi_alloc(c->a, d->row_len);
-    if (x->pre.row_body == NULL)
-        return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
-    memcpy(x->pre.row_body, d->row_body, d->row_len);
-    x->pre.row_len = d->row_len;
-    return PGW_OK;
-}
-
 /* Bind + Execute + Sync for a described, named statement. */
 static pgw_status send_bind_exec(pgw_conn *c, pgw_cursor *cur, const char *name,
                                  const pgwi_desc *d)
@@ -268,9 +266,16 @@ static pgw_status send_bind_exec(pgw_conn *c, pgw_cursor *cur, const char *name,
     pgw_status rc = resolve_formats(c, x, d);
     if (rc != PGW_OK)
         return rc;
-    rc = set_preload(c, x, d);
-    if (rc != PGW_OK)
-        return rc;
+    /* The statement's columns, with the formats asked for: rows follow
+     * BindComplete with no RowDescription of their own. */
+    x->preloaded = d->has_rows;
+    if (d->has_rows) {
+        rc = pgwi_cursor_set_columns(cur, d->row_body, d->row_len, d->cols, d->ncols,
+                                     x->resolved, x->nresolved);
+        if (rc != PGW_OK)
+            return rc;
+        cur->has_rows = false; /* until BindComplete says the portal exists */
+    }
     size_t mark = c->out.len;
     rc = pgw_build_bind(&c->out, "", name, x->pfmts, x->nparams, x->vals, x->nparams,
                         x->resolved, x->nresolved);
@@ -328,17 +333,25 @@ static pgw_status flush_closes(pgw_conn *c, pgwi_ext *x)
 }
 
 /* A new cursor with an exchange, not yet active. */
+/* The cursor and its exchange in one allocation. */
+struct xcursor {
+    pgw_cursor cur;
+    pgwi_ext x;
+};
+
 static pgw_status new_exchange(pgw_conn *c, pgw_cursor **out)
 {
-    pgw_cursor *cur = pgwi_cursor_new(c);
-    pgwi_ext *x = cur ? pgwi_alloc(c->a, sizeof *x) : NULL;
-    if (x == NULL) {
-        pgwi_free(c->a, cur, sizeof *cur);
+    struct xcursor *xc = pgwi_alloc(c->a, sizeof *xc);
+    if (xc == NULL)
         return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
-    }
-    memset(x, 0, sizeof *x);
-    cur->x = x;
-    *out = cur;
+    memset(&xc->cur, 0, sizeof xc->cur);
+    memset(&xc->x, 0, offsetof(pgwi_ext, resolved_inline));
+    xc->x.resolved = NULL;
+    xc->cur.c = c;
+    xc->cur.state = PGWI_CUR_BEFORE;
+    xc->cur.alloc_size = sizeof *xc;
+    xc->cur.x = &xc->x;
+    *out = &xc->cur;
     return PGW_OK;
 }
 
@@ -348,7 +361,8 @@ static void discard_exchange(pgw_conn *c, pgw_cursor *cur, size_t out_mark)
     if (pgw_buf_status(&c->out) == PGW_OK && c->out.len > out_mark)
         c->out.len = out_mark;
     pgwi_ext_free(cur);
-    pgwi_free(c->a, cur, sizeof *cur);
+    pgwi_cursor_reset_result(cur);
+    pgwi_free(c->a, cur, cur->alloc_size);
 }
 
 static void activate(pgw_conn *c, pgw_cursor *cur)
@@ -382,7 +396,7 @@ pgw_status pgw_query_params_send(pgw_conn *c, const char *sql, const pgw_param *
     pgw_status rc = pgwi_cursor_check_conn(c);
     if (rc != PGW_OK)
         return rc;
-    pgw_cursor *cur;
+    pgw_cursor *cur = NULL;
     rc = new_exchange(c, &cur);
     if (rc != PGW_OK)
         return rc;
@@ -501,7 +515,7 @@ pgw_status pgw_prepare_send(pgw_conn *c, const char *name, const char *sql,
     st->name_len = strlen(name);
     st->name = pgwi_strndup(c->a, name, st->name_len);
     pgw_cursor *cur = NULL;
-    if (st->name == NULL || new_exchange(c, &cur) != PGW_OK) {
+    if (st->name == NULL || new_exchange(c, &cur) != PGW_OK || cur == NULL) {
         pgw_stmt_free(st);
         return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");
     }
@@ -600,7 +614,7 @@ pgw_status pgw_stmt_execute_send(pgw_stmt *st, const pgw_param *params, size_t n
     if (!st->ready)
         return pgwi_conn_fail(c, PGW_E_STATE, "prepared statement \"%s\" is not ready",
                               st->name);
-    pgw_cursor *cur;
+    pgw_cursor *cur = NULL;
     rc = new_exchange(c, &cur);
     if (rc != PGW_OK)
         return rc;
@@ -627,7 +641,7 @@ pgw_status pgw_stmt_close_send(pgw_stmt *st)
     pgw_status rc = pgwi_cursor_check_conn(c);
     if (rc != PGW_OK)
         return rc;
-    pgw_cursor *cur;
+    pgw_cursor *cur = NULL;
     rc = new_exchange(c, &cur);
     if (rc != PGW_OK)
         return rc;
@@ -869,11 +883,8 @@ int pgwi_ext_message(pgw_cursor *cur, const pgw_frame *f, bool want_row)
         if (head != PGWI_X_BIND || pgw_parse_empty(f) != PGW_OK)
             return unexpected(c, "BindComplete");
         xq_pop(x);
-        if (x->pre.has_rows && xq_head(x) == PGWI_X_EXEC) {
-            rc = pgwi_cursor_set_columns(cur, x->pre.row_body, x->pre.row_len, x->resolved,
-                                         x->nresolved);
-            if (rc != PGW_OK)
-                return (int)rc;
+        if (x->preloaded && xq_head(x) == PGWI_X_EXEC) {
+            cur->has_rows = true;
             cur->state = PGWI_CUR_ROWS;
             if (!want_row)
                 return (int)PGW_OK;

@@ -83,8 +83,10 @@ typedef struct pgwi_ext {
     pgwi_cache_entry *entry;  /* cache entry prepared or used (while active) */
     bool phase2;              /* after the next ReadyForQuery: Bind + Execute + Sync */
     bool retried, retry, deferred_error;
-    pgwi_desc pre;            /* columns to install at BindComplete (a copy) */
-    /* SQL and parameters, kept for phase 2 and retries (one block). */
+    bool preloaded;           /* the cursor holds the statement's columns: rows
+                                 follow BindComplete without a RowDescription */
+    /* SQL and parameters, kept for phase 2 and retries (one block; inline
+     * when small, then block_len is 0). */
     void *block;
     size_t block_len;
     const char *sql;
@@ -95,8 +97,15 @@ typedef struct pgwi_ext {
     size_t nparams;
     int16_t *rfmts; /* requested result formats (copy) */
     size_t nrfmts;
-    int16_t *resolved; /* formats sent in Bind */
+    int16_t *resolved; /* formats sent in Bind (resolved_inline when it fits) */
     uint16_t nresolved, resolved_cap;
+    /* Inline storage last: new_exchange zeroes only what precedes it. */
+    int16_t resolved_inline[16];
+    union {
+        uint8_t bytes[256];
+        uint64_t align_;
+        void *align_p_;
+    } inline_block;
 } pgwi_ext;
 
 struct pgw_stmt {

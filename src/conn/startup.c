@@ -468,6 +468,11 @@ pgw_status pgwi_startup_step(pgw_conn *c)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL, "ReadyForQuery: malformed message");
             c->tx = st;
             c->state = PGW_CONN_IDLE;
+            /* Authentication messages went out and were wiped as they were
+             * consumed; queries need no wiping (it would cost a memset on
+             * every message sent). */
+            if (c->out.len == 0)
+                c->out.wipe = false;
             /* The password is no longer needed on this connection's wire,
              * but io may need it for the next address; it is wiped at free. */
             return PGW_OK;

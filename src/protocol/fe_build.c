@@ -107,7 +107,7 @@ static void put_values(pgw_buf *out, const pgw_bytes *values, size_t n)
         }
         pgwi_put_i32(out, (int32_t)values[i].len);
         if (values[i].len > 0)
-            (void)pgw_buf_append(out, values[i].data, values[i].len);
+            pgwi_buf_add(out, values[i].data, values[i].len);
     }
 }
 
@@ -214,7 +214,7 @@ pgw_status pgw_build_sasl_initial_response(pgw_buf *out, const char *mechanism,
     } else {
         pgwi_put_i32(out, (int32_t)len);
         if (len > 0)
-            (void)pgw_buf_append(out, data, len);
+            pgwi_buf_add(out, data, len);
     }
     return pgwi_msg_finish(out, start);
 }
@@ -230,7 +230,7 @@ pgw_status pgw_build_sasl_response(pgw_buf *out, const uint8_t *data, size_t len
     reserve_message(out, true, a.n);
     size_t start = pgwi_msg_begin(out, PGW_FE_PASSWORD);
     if (len > 0)
-        (void)pgw_buf_append(out, data, len);
+        pgwi_buf_add(out, data, len);
     return pgwi_msg_finish(out, start);
 }
 
@@ -321,7 +321,7 @@ static pgw_status build_kind_name(pgw_buf *out, uint8_t tag, char kind, const ch
         return PGW_E_TOO_LARGE;
     reserve_message(out, true, a.n);
     size_t start = pgwi_msg_begin(out, tag);
-    (void)pgw_buf_put_u8(out, (uint8_t)kind);
+    pgwi_buf_add_u8(out, (uint8_t)kind);
     pgwi_put_cstr(out, name, name_len);
     return pgwi_msg_finish(out, start);
 }
@@ -382,7 +382,7 @@ pgw_status pgw_build_copy_data(pgw_buf *out, const void *data, size_t len)
     reserve_message(out, true, a.n);
     size_t start = pgwi_msg_begin(out, PGW_FE_COPY_DATA);
     if (len > 0)
-        (void)pgw_buf_append(out, data, len);
+        pgwi_buf_add(out, data, len);
     return pgwi_msg_finish(out, start);
 }
 

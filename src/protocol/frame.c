@@ -43,7 +43,7 @@ static size_t max_small_message(const pgw_limits *lim);
  * ceiling for a statement with many parameters, yet never more than this. */
 #define PARAMETER_DESCRIPTION_MAX (2u + 4u * 65535u)
 
-static size_t limit_for(uint8_t tag, const pgw_limits *lim)
+static inline size_t limit_for(uint8_t tag, const pgw_limits *lim)
 {
     if (may_be_long(tag))
         return max_message(lim);

@@ -41,8 +41,8 @@ static inline size_t pgwi_msg_begin(pgw_buf *out, uint8_t tag)
 {
     size_t start = out->len;
     if (tag != 0)
-        (void)pgw_buf_put_u8(out, tag);
-    (void)pgw_buf_put_i32(out, 0);
+        pgwi_buf_add_u8(out, tag);
+    pgwi_buf_add_u32(out, 0);
     return start;
 }
 
@@ -87,25 +87,24 @@ static inline bool pgwi_has_nul(const char *s, size_t n)
  * — callers check with pgwi_has_nul first). */
 static inline void pgwi_put_cstr(pgw_buf *out, const char *s, size_t n)
 {
-    if (n > 0)
-        (void)pgw_buf_append(out, s, n);
-    (void)pgw_buf_put_u8(out, 0);
+    pgwi_buf_add(out, s, n);
+    pgwi_buf_add_u8(out, 0);
 }
 
 /* Append a big-endian int16 / uint16 / uint32 (sticky-failure appends). */
 static inline void pgwi_put_i16(pgw_buf *out, int16_t v)
 {
-    (void)pgw_buf_put_i16(out, v);
+    pgwi_buf_add_u16(out, (uint16_t)v);
 }
 
 static inline void pgwi_put_u16(pgw_buf *out, uint16_t v)
 {
-    (void)pgw_buf_put_i16(out, (int16_t)v);
+    pgwi_buf_add_u16(out, v);
 }
 
 static inline void pgwi_put_i32(pgw_buf *out, int32_t v)
 {
-    (void)pgw_buf_put_i32(out, v);
+    pgwi_buf_add_u32(out, (uint32_t)v);
 }
 
 static inline void pgwi_put_u32(pgw_buf *out, uint32_t v)
