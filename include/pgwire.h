@@ -15,6 +15,7 @@
 #include "pgwire/render.h"
 #include "pgwire/types_strings.h"
 #include "pgwire/escape.h"
+#include "pgwire/datetime.h"
 #include "pgwire/tls.h"
 #include "pgwire/conn.h"
 #include "pgwire/cursor.h"

@@ -19,6 +19,7 @@
 #include "pgwire/conn.h"
 #include "pgwire/export.h"
 #include "pgwire/proto.h"
+#include "pgwire/render.h"
 #include "pgwire/status.h"
 
 typedef struct pgw_cursor pgw_cursor;
@@ -144,6 +145,25 @@ PGW_API pgw_status pgw_cursor_bool(const pgw_cursor *cur, uint16_t col, bool *ou
  * @return as above. */
 PGW_API pgw_status pgw_cursor_timestamp(const pgw_cursor *cur, uint16_t col, int64_t *out);
 PGW_API pgw_status pgw_cursor_date(const pgw_cursor *cur, uint16_t col, int32_t *out);
+
+/* ---- rendering settings of the session -------------------------------- */
+
+/** Loads time-zone rules by name (TZif file or POSIX TZ string). */
+typedef pgw_status (*pgw_tz_loader_fn)(void *ud, const char *name, const pgw_allocator *a,
+                                       pgw_tz **out);
+
+/** Install the loader the engine calls when the server reports its
+ * TimeZone (ParameterStatus), so binary timestamptz values render in the
+ * session's zone. pgw_connect() installs one that reads the system's tz
+ * database (pgw_tz_load()); engine users without file access may supply
+ * their own or none (timestamptz values then render only when the zone is
+ * UTC; otherwise pgw_cursor_text() answers PGW_E_UNSUPPORTED for them). */
+PGW_API void pgw_conn_set_tz_loader(pgw_conn *c, pgw_tz_loader_fn fn, void *ud);
+
+/** The session's rendering settings: DateStyle and IntervalStyle as the
+ * server reported them, the TimeZone rules, and no type lookup.
+ * Ownership: borrowed — valid until the next call on the connection. */
+PGW_API const pgw_render_ctx *pgw_conn_render_ctx(const pgw_conn *c);
 
 /* ---- materialised results -------------------------------------------- */
 

@@ -210,6 +210,7 @@ void pgw_conn_free(pgw_conn *c)
         c->io_free(c);
     pgwi_conn_detach_cursor(c);
     pgwi_cache_free(c);
+    pgwi_conn_free_tz(c);
     pgw_scram_free(c->scram);
     pgwi_tls_reset(c);
     for (int i = 0; i < PGWI_PEM_COUNT; i++) {

@@ -211,6 +211,10 @@ struct pgw_conn {
     int result_format;             /* default result format (PGW_FORMAT_AUTO) */
     uint64_t stmt_counter;         /* generated names of pgw_prepare_send */
     pgw_render_ctx rctx;           /* the session's output settings, from ParameterStatus */
+    pgw_tz_loader_fn tz_loader;    /* TimeZone name -> rules (installed by io) */
+    void *tz_loader_ud;
+    pgw_tz *tz;                    /* rctx.tz: the rules of the reported TimeZone */
+    bool tz_unknown;               /* TimeZone reported but no rules for it */
 
     /* queries */
     pgw_cursor *active;  /* the cursor that owns the next results */
@@ -337,7 +341,9 @@ pgw_status pgwi_value_bool(const pgw_value *v, int format, uint32_t type, bool *
 pgw_status pgwi_value_render(const pgw_conn *c, const pgw_value *v, uint32_t type, pgw_buf *out);
 /* Whether a binary value of this type is its own text. */
 bool pgwi_binary_is_text(uint32_t type);
-/* ParameterStatus DateStyle / IntervalStyle -> the render settings. */
+/* Free the TimeZone rules (connection freed or restarted). */
+void pgwi_conn_free_tz(pgw_conn *c);
+/* ParameterStatus DateStyle / IntervalStyle / TimeZone -> the render settings. */
 void pgwi_render_note_param(pgw_conn *c, const char *name, const char *value);
 pgw_status pgwi_value_timestamp(const pgw_value *v, int format, uint32_t type, int64_t *out);
 pgw_status pgwi_value_date(const pgw_value *v, int format, uint32_t type, int32_t *out);

@@ -3,6 +3,7 @@
  * (an int64 asked of a text column is PGW_E_TYPE, not a parse attempt that
  * might succeed on "42" and fail on "abc"), then width and range checks. */
 #include "conn/conn_int.h"
+#include "pgwire/datetime.h"
 #include "pgwire/types.h"
 
 /* Types whose text is never a number or a boolean. */
@@ -221,6 +222,10 @@ pgw_status pgwi_value_render(const pgw_conn *c, const pgw_value *v, uint32_t typ
         return PGW_E_NULL;
     if (pgwi_binary_is_text(type))
         (void)pgw_buf_append(out, v->ptr, (size_t)v->len);
+    else if (c->tz_unknown && (type == PGW_OID_TIMESTAMPTZ || type == PGW_OID_TIMESTAMPTZ_ARRAY ||
+                               type == PGW_OID_TSTZRANGE || type == PGW_OID_TSTZMULTIRANGE))
+        /* Rendering in UTC would silently differ from the server's text. */
+        return PGW_E_UNSUPPORTED;
     else {
         pgw_status rc = pgw_render_bin(out, type, v->ptr, (size_t)v->len, &c->rctx);
         if (rc != PGW_OK)
@@ -239,8 +244,52 @@ static bool starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+void pgw_conn_set_tz_loader(pgw_conn *c, pgw_tz_loader_fn fn, void *ud)
+{
+    if (c == NULL)
+        return;
+    c->tz_loader = fn;
+    c->tz_loader_ud = ud;
+    const char *zone = pgw_conn_parameter(c, "TimeZone");
+    if (zone != NULL)
+        pgwi_render_note_param(c, "TimeZone", zone);
+}
+
+const pgw_render_ctx *pgw_conn_render_ctx(const pgw_conn *c)
+{
+    return c ? &c->rctx : NULL;
+}
+
+void pgwi_conn_free_tz(pgw_conn *c)
+{
+    pgw_tz_free(c->tz);
+    c->tz = NULL;
+    c->rctx.tz = NULL;
+}
+
+static bool is_utc(const char *zone)
+{
+    return strcmp(zone, "UTC") == 0 || strcmp(zone, "Etc/UTC") == 0 ||
+           strcmp(zone, "GMT") == 0 || strcmp(zone, "Etc/GMT") == 0;
+}
+
 void pgwi_render_note_param(pgw_conn *c, const char *name, const char *value)
 {
+    if (strcmp(name, "TimeZone") == 0) {
+        pgwi_conn_free_tz(c);
+        c->tz_unknown = false;
+        if (is_utc(value))
+            return;
+        pgw_tz *tz = NULL;
+        if (c->tz_loader == NULL || c->tz_loader(c->tz_loader_ud, value, c->a, &tz) != PGW_OK ||
+            tz == NULL) {
+            c->tz_unknown = true;
+            return;
+        }
+        c->tz = tz;
+        c->rctx.tz = tz;
+        return;
+    }
     if (strcmp(name, "DateStyle") == 0) {
         /* "ISO, MDY": output style, then field order. */
         pgw_render_ctx *r = &c->rctx;

@@ -6,6 +6,7 @@
 
 #include "io/conninfo_io.h"
 #include "io/io_int.h"
+#include "pgwire/datetime.h"
 
 /* Read in large chunks: one recv per 64 KiB of rows keeps system calls off
  * the hot path of a big result. */
@@ -239,6 +240,12 @@ static pgw_status attempt(pgw_conn *c, pgwi_io *io, const pgw_transport_target *
     return PGW_OK;
 }
 
+static pgw_status load_tz(void *ud, const char *name, const pgw_allocator *a, pgw_tz **out)
+{
+    (void)ud;
+    return pgw_tz_load(name, a, out);
+}
+
 pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
                             const pgw_transport *transport)
 {
@@ -271,6 +278,9 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
     io->t = *transport;
     c->io = io;
     c->io_free = io_free;
+    /* TimeZone rules from the system's tz database, so binary timestamptz
+     * values render in the session's zone. */
+    pgw_conn_set_tz_loader(c, load_tz, NULL);
 
     rc = pgwi_load_tls_files(c);
     if (rc != PGW_OK)

@@ -1,4 +1,5 @@
-/* Text-format decoders for date, timestamp and timestamptz: exactly what
+/* Text-format decoders for date, time, timetz, timestamp and timestamptz
+ * (interval: interval.c): exactly what
  * the server prints with DateStyle ISO (EncodeDateOnly/EncodeDateTime in
  * the backend's datetime.c), nothing it would merely accept on input.
  *
@@ -12,6 +13,7 @@
  * arithmetic is done in unsigned integers, whose divisions by constants
  * are cheap; everything else takes a byte-by-byte path. */
 #include "common/common_int.h"
+#include "pgwire/datetime.h"
 #include "types/types_int.h"
 
 #define SECS_PER_DAY INT64_C(86400)
@@ -455,5 +457,46 @@ pgw_status pgw_decode_date_text(const char *p, size_t len, int32_t *days_since_u
     if (d <= INT32_MIN || d >= INT32_MAX)
         return PGW_E_RANGE;
     *days_since_unix_epoch = (int32_t)d;
+    return PGW_OK;
+}
+
+/* "HH:MM:SS[.ffffff]" as time_out prints it; 24:00:00 is a valid time. */
+static bool parse_clock(const char *p, size_t len, size_t *i, int64_t *usec)
+{
+    unsigned h, m, s;
+    if (len < 8 || p[2] != ':' || p[5] != ':' || !two_digits(p, 0, &h) || !two_digits(p, 3, &m) ||
+        !two_digits(p, 6, &s))
+        return false;
+    size_t j = 8;
+    int64_t f;
+    if (!parse_fraction(p, len, &j, &f))
+        return false;
+    if (h > 24 || m > 59 || s > 59 || (h == 24 && (m || s || f)))
+        return false;
+    *usec = ((int64_t)h * 3600 + m * 60 + s) * USECS_PER_SEC + f;
+    *i = j;
+    return true;
+}
+
+pgw_status pgw_decode_time_text(const char *p, size_t len, int64_t *usec)
+{
+    size_t i;
+    int64_t v;
+    if (p == NULL || usec == NULL || !parse_clock(p, len, &i, &v) || i != len)
+        return PGW_E_INVALID;
+    *usec = v;
+    return PGW_OK;
+}
+
+pgw_status pgw_decode_timetz_text(const char *p, size_t len, pgw_timetz *out)
+{
+    size_t i;
+    int64_t v;
+    dt_fields f;
+    if (p == NULL || out == NULL || !parse_clock(p, len, &i, &v) || !parse_zone(p, len, &i, &f) ||
+        i != len)
+        return PGW_E_INVALID;
+    out->usec = v;
+    out->utc_offset = (int32_t)f.tz_sec;
     return PGW_OK;
 }
