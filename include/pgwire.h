@@ -16,6 +16,7 @@
 #include "pgwire/types_strings.h"
 #include "pgwire/escape.h"
 #include "pgwire/datetime.h"
+#include "pgwire/containers.h"
 #include "pgwire/tls.h"
 #include "pgwire/conn.h"
 #include "pgwire/cursor.h"

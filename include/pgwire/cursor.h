@@ -126,14 +126,15 @@ PGW_API bool pgw_cursor_is_null(const pgw_cursor *cur, uint16_t col);
 PGW_API pgw_status pgw_cursor_text(const pgw_cursor *cur, uint16_t col, const char **p,
                                    size_t *len);
 /** Conversions, in either format. The column type is checked first:
- *  int32/int64 from int2, int4, int8, oid (and numeric in text format);
+ *  int32/int64 from int2, int4, int8, oid, numeric;
  *  double also from float4, float8 and numeric; bool from bool; text-like
  *  types (text, varchar, json, bytea, uuid, dates ...) never convert.
  *  Types the client does not know (domains arrive as their base type;
  *  extension types) are parsed from their text.
  *  @return PGW_OK; PGW_E_NULL; PGW_E_TYPE (the column's type does not
  *  convert); PGW_E_INVALID (malformed text, or a binary value of the wrong
- *  width); PGW_E_RANGE (does not fit); PGW_E_UNSUPPORTED (binary numeric). */
+ *  width); PGW_E_RANGE (does not fit; a numeric with a fraction asked as
+ *  an integer). */
 PGW_API pgw_status pgw_cursor_int32(const pgw_cursor *cur, uint16_t col, int32_t *out);
 PGW_API pgw_status pgw_cursor_int64(const pgw_cursor *cur, uint16_t col, int64_t *out);
 PGW_API pgw_status pgw_cursor_double(const pgw_cursor *cur, uint16_t col, double *out);

@@ -1,9 +1,12 @@
 /* pgwire — value codecs for built-in types (no framing, no I/O).
  *
  * Decoders take a value's bytes (ptr+len, not NUL-terminated) and write a C
- * value; they never allocate. This issue brings the text-format decoders the
- * cursor's conversions need; binary codecs for every built-in type follow
- * with the extended-protocol work. */
+ * value; they never allocate (variable-length results such as numeric's
+ * decimal text are appended to a caller-owned pgw_buf). Encoders append to
+ * a caller-owned pgw_buf and append nothing on failure. `_bin` functions
+ * handle the binary format (the server's *send / *recv), `_text` ones the
+ * text format: encoders print exactly what the server's output function
+ * prints for the value. */
 #ifndef PGWIRE_PGWIRE_TYPES_H
 #define PGWIRE_PGWIRE_TYPES_H
 
@@ -11,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pgwire/buf.h"
 #include "pgwire/export.h"
 #include "pgwire/status.h"
 
@@ -158,6 +162,165 @@ PGW_API pgw_status pgw_decode_float8_text(const char *p, size_t len, double *out
  * server accepts on input).
  * @return PGW_OK; PGW_E_INVALID. */
 PGW_API pgw_status pgw_decode_bool_text(const char *p, size_t len, bool *out);
+
+/** Decode text-format float4 as the server prints it (or accepts it), read
+ * with single-precision rounding (strtof), so that text the server printed
+ * for a real gives exactly that real; "NaN", "Infinity", "-Infinity".
+ * @param p    the value's bytes (not NUL-terminated)
+ * @param len  their length
+ * @param out  receives the value; untouched on failure
+ * @return PGW_OK; PGW_E_INVALID for malformed text; PGW_E_RANGE when a
+ *         finite value overflows a float, or a nonzero one underflows to
+ *         zero (as the server's float4in refuses it).
+ * Ownership: nothing is retained. */
+PGW_API pgw_status pgw_decode_float4_text(const char *p, size_t len, float *out);
+
+/** Decode text-format oid: unsigned decimal up to 4294967295 (the server
+ * prints that), or as the server accepts on input, a negative number down
+ * to -2147483648 meaning 2^32 minus its magnitude.
+ * @return PGW_OK; PGW_E_INVALID for malformed text; PGW_E_RANGE outside
+ *         those bounds. Ownership: nothing is retained. */
+PGW_API pgw_status pgw_decode_oid_text(const char *p, size_t len, uint32_t *out);
+
+/* ---- numbers: binary form ----------------------------------------------- */
+
+/** Decode the binary form of bool (one byte, 1 or 0), int2/int4/int8
+ * (big-endian two's complement of 2, 4, 8 bytes), oid (4 bytes unsigned;
+ * also xid and cid), float4/float8 (IEEE 754 bits, big-endian: NaN,
+ * the infinities and -0 come through unchanged).
+ * @param p    the value's bytes
+ * @param len  their length: must be exactly the type's width
+ * @param out  receives the value; untouched on failure
+ * @return PGW_OK; PGW_E_INVALID for a wrong length, p == NULL, or a bool
+ *         byte other than 0 and 1.
+ * Ownership: nothing is retained. */
+PGW_API pgw_status pgw_decode_bool_bin(const uint8_t *p, size_t len, bool *out);
+PGW_API pgw_status pgw_decode_int2_bin(const uint8_t *p, size_t len, int16_t *out);
+PGW_API pgw_status pgw_decode_int4_bin(const uint8_t *p, size_t len, int32_t *out);
+PGW_API pgw_status pgw_decode_int8_bin(const uint8_t *p, size_t len, int64_t *out);
+PGW_API pgw_status pgw_decode_oid_bin(const uint8_t *p, size_t len, uint32_t *out);
+PGW_API pgw_status pgw_decode_float4_bin(const uint8_t *p, size_t len, float *out);
+PGW_API pgw_status pgw_decode_float8_bin(const uint8_t *p, size_t len, double *out);
+
+/** Append the binary form of a value (the bytes only, no length word):
+ * exactly what the server's *send function produces for it.
+ * @return PGW_OK; PGW_E_INVALID when out is NULL; PGW_E_NOMEM /
+ *         PGW_E_TOO_LARGE from the buffer (nothing appended).
+ * Ownership: out is the caller's; nothing is retained. */
+PGW_API pgw_status pgw_encode_bool_bin(pgw_buf *out, bool v);
+PGW_API pgw_status pgw_encode_int2_bin(pgw_buf *out, int16_t v);
+PGW_API pgw_status pgw_encode_int4_bin(pgw_buf *out, int32_t v);
+PGW_API pgw_status pgw_encode_int8_bin(pgw_buf *out, int64_t v);
+PGW_API pgw_status pgw_encode_oid_bin(pgw_buf *out, uint32_t v);
+PGW_API pgw_status pgw_encode_float4_bin(pgw_buf *out, float v);
+PGW_API pgw_status pgw_encode_float8_bin(pgw_buf *out, double v);
+
+/* ---- numbers: text output ----------------------------------------------- */
+
+/** Append the server's text output for a value: "t"/"f" for bool, plain
+ * decimal for the integers and oid (unsigned).
+ * @return PGW_OK; PGW_E_INVALID when out is NULL; PGW_E_NOMEM /
+ *         PGW_E_TOO_LARGE from the buffer.
+ * Ownership: out is the caller's; nothing is retained. */
+PGW_API pgw_status pgw_encode_bool_text(pgw_buf *out, bool v);
+PGW_API pgw_status pgw_encode_int2_text(pgw_buf *out, int16_t v);
+PGW_API pgw_status pgw_encode_int4_text(pgw_buf *out, int32_t v);
+PGW_API pgw_status pgw_encode_int8_text(pgw_buf *out, int64_t v);
+PGW_API pgw_status pgw_encode_oid_text(pgw_buf *out, uint32_t v);
+
+/** Append exactly the text the server's float8out (float4out) prints for
+ * v under the given extra_float_digits setting (-15..3; the default is 1).
+ * With extra_float_digits >= 1: the shortest decimal that reads back as v
+ * (PostgreSQL 12+), in fixed notation when the decimal exponent is in
+ * [-4, 15) for float8 and [-4, 6) for float4, else as 1.2345e+20 (at least
+ * two exponent digits): "0.1", "1e+100", "1.2345678901234567e-05", "-0".
+ * With extra_float_digits <= 0: printf's "%.*g" with 15 (6) +
+ * extra_float_digits significant digits, at least 1. NaN prints as "NaN",
+ * the infinities as "Infinity" and "-Infinity". The output does not depend
+ * on the C locale.
+ * @return PGW_OK; PGW_E_INVALID when out is NULL; PGW_E_NOMEM /
+ *         PGW_E_TOO_LARGE from the buffer.
+ * Ownership: out is the caller's; nothing is retained. */
+PGW_API pgw_status pgw_encode_float8_text(pgw_buf *out, double v, int extra_float_digits);
+PGW_API pgw_status pgw_encode_float4_text(pgw_buf *out, float v, int extra_float_digits);
+
+/* ---- numeric ------------------------------------------------------------- */
+
+/** Append the decimal text of a binary numeric (numeric_send's form),
+ * exactly as the server's numeric_out prints it: "1.50" keeps its display
+ * scale, "NaN", "Infinity", "-Infinity" (PostgreSQL 14+), values of up to
+ * 131072 digits before and 16383 after the point. The bytes are checked
+ * as the server's numeric_recv checks them (digit count against the
+ * length, sign code, scale at most 16383, every digit below 10000); a
+ * well-formed non-canonical value (leading or trailing zero digits, digits
+ * beyond the scale, negative zero) prints as the server would print it
+ * after receiving it: digits beyond the scale are truncated, zero is never
+ * negative.
+ * @param p    the value's bytes
+ * @param len  their length
+ * @param out  the text is appended here (no NUL)
+ * @return PGW_OK; PGW_E_INVALID for bytes that are not a binary numeric
+ *         (nothing appended) or out == NULL; PGW_E_NOMEM / PGW_E_TOO_LARGE
+ *         from the buffer.
+ * Ownership: out is the caller's; nothing is retained. */
+PGW_API pgw_status pgw_decode_numeric_bin(const uint8_t *p, size_t len, pgw_buf *out);
+
+/** Append the binary form of the numeric written in s, byte for byte what
+ * the server's numeric_send gives for `s::numeric`: canonical digits, the
+ * display scale the text implies ("1.50" keeps scale 2, "1.5e3" has scale
+ * 0, "1e-3" scale 3), zero never negative. Accepted text: an optional sign,
+ * digits with an optional point (at least one digit), an optional exponent
+ * "e[+-]digits"; or "NaN", "Infinity", "+Infinity", "-Infinity", "inf",
+ * "+inf", "-inf" in any case (the infinities need PostgreSQL 14+ on the
+ * server). Unlike the server, no surrounding spaces, underscores or
+ * non-decimal integer literals.
+ * @param out  the binary value is appended here
+ * @param s    the text (not NUL-terminated)
+ * @param len  its length
+ * @return PGW_OK; PGW_E_INVALID for malformed text or NULL arguments;
+ *         PGW_E_RANGE when the value does not fit numeric (more than
+ *         131072 digits before the point, or a scale above 16383);
+ *         PGW_E_NOMEM / PGW_E_TOO_LARGE from the buffer. Nothing is
+ *         appended on failure.
+ * Ownership: out is the caller's; nothing is retained. */
+PGW_API pgw_status pgw_encode_numeric_bin(pgw_buf *out, const char *s, size_t len);
+
+/** Convert a binary numeric to int64 exactly. Digits hidden by the display
+ * scale are ignored, as the server ignores them.
+ * @return PGW_OK; PGW_E_INVALID for malformed bytes or out == NULL;
+ *         PGW_E_RANGE when the value is not an integer (a nonzero digit
+ *         after the point: the server's numeric::int8 would round, this
+ *         refuses), is outside int64, or is NaN or infinite. *out is
+ *         untouched on failure.
+ * Ownership: nothing is retained. */
+PGW_API pgw_status pgw_decode_numeric_bin_int64(const uint8_t *p, size_t len, int64_t *out);
+
+/** Convert a binary numeric to the nearest double (correctly rounded);
+ * NaN and the infinities convert to themselves, values too small for a
+ * double to 0 or a denormal.
+ * @return PGW_OK; PGW_E_INVALID for malformed bytes or out == NULL;
+ *         PGW_E_RANGE when a finite value is beyond the largest double.
+ *         *out is untouched on failure.
+ * Ownership: nothing is retained. */
+PGW_API pgw_status pgw_decode_numeric_bin_double(const uint8_t *p, size_t len, double *out);
+
+/** Append the binary numeric of an int64 (scale 0), as int8::numeric.
+ * @return PGW_OK; PGW_E_INVALID when out is NULL; PGW_E_NOMEM /
+ *         PGW_E_TOO_LARGE from the buffer.
+ * Ownership: out is the caller's; nothing is retained. */
+PGW_API pgw_status pgw_encode_numeric_bin_int64(pgw_buf *out, int64_t v);
+
+/** Append the binary numeric of a double: exactly the shortest decimal
+ * that reads back as v (what float8 prints with extra_float_digits >= 1),
+ * with the scale that decimal implies (0.1 -> "0.1", 1e20 -> scale 0).
+ * This is lossless: pgw_decode_numeric_bin_double() gives v back. (The
+ * server's float8::numeric keeps only 15 significant digits.) NaN and
+ * the infinities map to numeric's NaN and infinities (PostgreSQL 14+);
+ * -0 becomes 0.
+ * @return PGW_OK; PGW_E_INVALID when out is NULL; PGW_E_NOMEM /
+ *         PGW_E_TOO_LARGE from the buffer.
+ * Ownership: out is the caller's; nothing is retained. */
+PGW_API pgw_status pgw_encode_numeric_bin_double(pgw_buf *out, double v);
 
 /* ---- date and time (text format, DateStyle ISO) ------------------------ */
 

@@ -71,7 +71,7 @@ pgw_status pgwi_value_int64(const pgw_value *v, int format, uint32_t type, int64
         if (type == PGW_OID_INT2)
             return v->len == 2 ? (*out = (int16_t)pgwi_load_u16(p), PGW_OK) : PGW_E_INVALID;
         if (type == PGW_OID_NUMERIC)
-            return PGW_E_UNSUPPORTED;
+            return pgw_decode_numeric_bin_int64(p, (size_t)v->len, out);
         return PGW_E_TYPE;
     }
     if (textual(type) || floating(type) || type == PGW_OID_BOOL)
@@ -118,8 +118,10 @@ pgw_status pgwi_value_double(const pgw_value *v, int format, uint32_t type, doub
             *out = (double)f;
             return PGW_OK;
         }
+        if (type == PGW_OID_NUMERIC)
+            return pgw_decode_numeric_bin_double(p, (size_t)v->len, out);
         if (!integral(type))
-            return type == PGW_OID_NUMERIC ? PGW_E_UNSUPPORTED : PGW_E_TYPE;
+            return PGW_E_TYPE;
         int64_t w;
         pgw_status rc = pgwi_value_int64(v, format, type, &w);
         if (rc == PGW_OK)

@@ -1,4 +1,4 @@
-/* Text-format decoders for integers, floating point and bool. */
+/* Text-format decoders for integers, oid, floating point and bool. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "types/types_int.h"
 
 /* Four bytes as a little-endian word, whatever the host's byte order. */
-static inline uint32_t load_le32(const char *p)
+static inline uint32_t tn_load_le32(const char *p)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     uint32_t x;
@@ -33,7 +33,7 @@ static inline void scan_digits(const char *p, size_t len, size_t *i, uint64_t *a
     size_t j = *i;
     uint64_t m = *acc;
     while (len - j >= 4) {
-        uint32_t w = load_le32(p + j);
+        uint32_t w = tn_load_le32(p + j);
         if ((w & 0xF0F0F0F0u) != 0x30303030u || ((w + 0x06060606u) & 0xF0F0F0F0u) != 0x30303030u)
             break;
         uint32_t v = w - 0x30303030u;
@@ -61,7 +61,7 @@ static inline void scan_digits(const char *p, size_t len, size_t *i, uint64_t *a
 static inline uint64_t load_digits8(const char *p, size_t len)
 {
     unsigned pad = (unsigned)(8 - len) * 8; /* 0..32 */
-    uint64_t w = (uint64_t)load_le32(p) << pad | (uint64_t)load_le32(p + len - 4) << 32;
+    uint64_t w = (uint64_t)tn_load_le32(p) << pad | (uint64_t)tn_load_le32(p + len - 4) << 32;
     return w ^ (0x30 * ONES8) << pad;
 }
 
@@ -91,7 +91,7 @@ static inline uint32_t digits8_value(uint64_t v)
  * so the loop needs no per-digit overflow test (or division). More
  * significant digits are out of range for every target type. Malformed
  * text wins over range: the whole text is validated first. */
-static inline pgw_status parse_int(const char *p, size_t len, uint64_t pos_limit, bool *neg_out,
+static inline pgw_status tn_parse_int(const char *p, size_t len, uint64_t pos_limit, bool *neg_out,
                                    uint64_t *mag_out)
 {
     size_t i = 0;
@@ -136,7 +136,7 @@ pgw_status pgw_decode_int8_text(const char *p, size_t len, int64_t *out)
 {
     bool neg;
     uint64_t mag;
-    pgw_status rc = parse_int(p, len, (uint64_t)INT64_MAX, &neg, &mag);
+    pgw_status rc = tn_parse_int(p, len, (uint64_t)INT64_MAX, &neg, &mag);
     if (rc != PGW_OK)
         return rc;
     if (neg)
@@ -150,7 +150,7 @@ pgw_status pgw_decode_int4_text(const char *p, size_t len, int32_t *out)
 {
     bool neg;
     uint64_t mag;
-    pgw_status rc = parse_int(p, len, (uint64_t)INT32_MAX, &neg, &mag);
+    pgw_status rc = tn_parse_int(p, len, (uint64_t)INT32_MAX, &neg, &mag);
     if (rc != PGW_OK)
         return rc;
     *out = neg ? (int32_t)(-(int64_t)mag) : (int32_t)mag;
@@ -161,7 +161,7 @@ pgw_status pgw_decode_int2_text(const char *p, size_t len, int16_t *out)
 {
     bool neg;
     uint64_t mag;
-    pgw_status rc = parse_int(p, len, (uint64_t)INT16_MAX, &neg, &mag);
+    pgw_status rc = tn_parse_int(p, len, (uint64_t)INT16_MAX, &neg, &mag);
     if (rc != PGW_OK)
         return rc;
     *out = neg ? (int16_t)(-(int64_t)mag) : (int16_t)mag;
@@ -455,4 +455,100 @@ pgw_status pgw_decode_bool_text(const char *p, size_t len, bool *out)
         return PGW_OK;
     }
     return PGW_E_INVALID;
+}
+
+pgw_status pgw_decode_oid_text(const char *p, size_t len, uint32_t *out)
+{
+    bool neg;
+    uint64_t mag;
+    pgw_status rc = tn_parse_int(p, len, (uint64_t)UINT32_MAX, &neg, &mag);
+    if (rc != PGW_OK)
+        return rc;
+    if (neg) {
+        /* oidin takes -2147483648..-1 as the high half, for old dumps. */
+        if (mag > UINT64_C(0x80000000))
+            return PGW_E_RANGE;
+        *out = (uint32_t)(UINT64_C(0x100000000) - mag);
+        if (mag == 0)
+            *out = 0;
+        return PGW_OK;
+    }
+    *out = (uint32_t)mag;
+    return PGW_OK;
+}
+
+/* float4 needs single-precision rounding of the decimal text: rounding to
+ * a double first and then to a float can round twice and land one unit
+ * off. The text is validated, rewritten without a radix point (as for
+ * float8) and read by strtof. */
+pgw_status pgw_decode_float4_text(const char *p, size_t len, float *out)
+{
+    if (p == NULL || len == 0 || len > 1100)
+        return PGW_E_INVALID;
+    char tmp[1200];
+    size_t i = 0, o = 0;
+    if (p[0] == '-' || p[0] == '+')
+        tmp[o++] = p[i++];
+    size_t digits = 0, frac = 0;
+    bool nonzero = false;
+    while (i < len && p[i] >= '0' && p[i] <= '9') {
+        nonzero = nonzero || p[i] != '0';
+        tmp[o++] = p[i++];
+        digits++;
+    }
+    if (i < len && p[i] == '.') {
+        i++;
+        while (i < len && p[i] >= '0' && p[i] <= '9') {
+            nonzero = nonzero || p[i] != '0';
+            tmp[o++] = p[i++];
+            digits++;
+            frac++;
+        }
+    }
+    if (digits == 0) {
+        double d;
+        pgw_status rc = decode_float_special(p, len, &d);
+        if (rc == PGW_OK)
+            *out = (float)d;
+        return rc;
+    }
+    long exp = 0;
+    if (i < len && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (i < len && (p[i] == '-' || p[i] == '+'))
+            eneg = p[i++] == '-';
+        size_t ed = i;
+        while (i < len && p[i] >= '0' && p[i] <= '9') {
+            if (exp < 100000)
+                exp = exp * 10 + (p[i] - '0');
+            i++;
+        }
+        if (i == ed)
+            return PGW_E_INVALID;
+        if (eneg)
+            exp = -exp;
+    }
+    if (i != len)
+        return PGW_E_INVALID;
+    exp -= (long)frac;
+    tmp[o++] = 'e';
+    if (exp < 0) {
+        tmp[o++] = '-';
+        exp = -exp;
+    }
+    char rev[12];
+    size_t nd = 0;
+    do {
+        rev[nd++] = (char)('0' + exp % 10);
+        exp /= 10;
+    } while (exp > 0);
+    while (nd > 0)
+        tmp[o++] = rev[--nd];
+    tmp[o] = '\0';
+    float v = strtof(tmp, NULL);
+    if (isinf(v) || (v == 0.0f && nonzero))
+        return PGW_E_RANGE;
+    *out = v;
+    return PGW_OK;
 }

@@ -50,6 +50,12 @@ pgw_status pgwi_render_container(pgw_buf *out, uint32_t oid, const pgw_type_info
 bool pgwi_render_container_supported(uint32_t oid, const pgw_type_info *ti,
                                      const pgw_render_ctx *ctx, unsigned depth);
 
+/* containers.c: the element type of a built-in array (0 when oid is not
+ * one), and the subtype of a built-in range (a multirange gives its
+ * range). */
+uint32_t pgwi_container_builtin_elem(uint32_t array_oid);
+uint32_t pgwi_container_builtin_subtype(uint32_t range_or_multirange_oid);
+
 /* render.c: the dispatcher, for containers' elements. */
 pgw_status pgwi_render_depth(pgw_buf *out, uint32_t oid, const uint8_t *p, size_t len,
                              const pgw_render_ctx *ctx, unsigned depth);

@@ -427,6 +427,66 @@ static void test_typed_params_round_trip(void **s)
     pgw_close(c);
 }
 
+/* pgw_cursor_text() and pgw_result_text() mean the same in both formats:
+ * each value is fetched as text (simple query) and in binary (every column
+ * binary), under several session settings, and the texts must agree. */
+static void test_binary_text_matches_server_text(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    static const char *const settings[] = {
+        "SET TimeZone = 'UTC'",
+        "SET TimeZone = 'America/New_York'; SET DateStyle = 'SQL, DMY'",
+        "SET TimeZone = 'Asia/Kathmandu'; SET DateStyle = 'Postgres, MDY'; "
+        "SET IntervalStyle = 'iso_8601'",
+        "SET TimeZone = 'Europe/Berlin'; SET DateStyle = 'German'; "
+        "SET IntervalStyle = 'sql_standard'; SET extra_float_digits = 1",
+    };
+    static const char *const exprs[] = {
+        "42::int4", "(-32768)::int2", "9223372036854775807::int8", "4294967295::oid",
+        "1.5::float4", "0.1::float8", "'-Infinity'::float8", "'NaN'::float8", "true",
+        "12345.678900::numeric", "'-0.000001'::numeric", "'NaN'::numeric",
+        "'hello'::text", "'x'::varchar(3)", "'ab'::char(4)", "'\\x00ff'::bytea",
+        "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid", "'{\"a\": [1, null]}'::jsonb",
+        "'192.168.0.1/24'::inet", "'::ffff:1.2.3.4'::inet", "'08:00:2b:01:02:03'::macaddr",
+        "'2020-02-29 13:14:15.5+02'::timestamptz", "'1999-12-31 23:59:59.999999'::timestamp",
+        "'0044-03-15 BC'::date", "'infinity'::timestamptz", "'13:14:15.001'::time",
+        "'13:14:15+05:30'::timetz", "'1 year 2 mons -3 days 04:05:06.7'::interval",
+        "ARRAY[1, NULL, 3]::int4[]", "'{{a,\"b c\"},{NULL,\"\"}}'::text[]",
+        "'[1,5)'::int4range", "'{[2020-01-01,2020-02-01)}'::datemultirange",
+        "ROW(1, 'x y', NULL::int)", "'2021-06-01 12:00+00'::timestamptz - '2020-01-01'::date",
+    };
+    for (size_t si = 0; si < sizeof settings / sizeof settings[0]; si++) {
+        assert_int_equal(pgw_exec(c, settings[si], NULL), PGW_OK);
+        for (size_t ei = 0; ei < sizeof exprs / sizeof exprs[0]; ei++) {
+            char sql[512];
+            snprintf(sql, sizeof sql, "SELECT %s", exprs[ei]);
+            pgw_result *text_r = NULL;
+            if (pgw_query_result(c, sql, &text_r) != PGW_OK)
+                fail_msg("%s: %s", sql, pgw_conn_errmsg(c));
+            int16_t bin = PGW_FORMAT_BINARY;
+            pgw_cursor *cur = NULL;
+            assert_int_equal(pgw_query_params_send(c, sql, NULL, 0, &bin, 1, &cur), PGW_OK);
+            pgw_status rc;
+            while ((rc = pgw_cursor_recv(cur)) == PGW_WANT_READ || rc == PGW_WANT_WRITE)
+                assert_true(pgw_conn_pump(c, rc) >= 0);
+            if (rc != PGW_OK)
+                fail_msg("%s: %s %s", sql, pgw_status_name(rc), pgw_conn_errmsg(c));
+            assert_int_equal(pgw_cursor_column_format(cur, 0), PGW_FORMAT_BINARY);
+            const char *p;
+            size_t len;
+            rc = pgw_cursor_text(cur, 0, &p, &len);
+            const char *want = pgw_result_text(text_r, 0, 0);
+            if (rc != PGW_OK || len != strlen(want) || memcmp(p, want, len) != 0)
+                fail_msg("%s under \"%s\": binary rendered %s \"%.*s\", server printed \"%s\"",
+                         sql, settings[si], pgw_status_name(rc), rc == PGW_OK ? (int)len : 0,
+                         rc == PGW_OK ? p : "", want);
+            assert_int_equal(pgw_cursor_close(cur), PGW_OK);
+            pgw_result_free(text_r);
+        }
+    }
+    pgw_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_prepared_statement_lifecycle),
         cmocka_unit_test(test_result_formats_override),
         cmocka_unit_test(test_typed_params_round_trip),
+        cmocka_unit_test(test_binary_text_matches_server_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -260,6 +260,62 @@ static void test_int_float_text_fast_path_agrees_with_padded_general(void **s)
     (void)s;
 }
 
+static void test_float4_text_values_and_limits(void **s)
+{
+    float f = 0;
+    assert_int_equal(pgw_decode_float4_text(S("0.1"), &f), PGW_OK);
+    assert_true(f == 0.1f);
+    /* Rounded once to single precision, not via a double: this text lies
+     * just above the midpoint of two floats whose double rounding would
+     * land on the even one. */
+    assert_int_equal(pgw_decode_float4_text(S("1.00000005960464477550"), &f), PGW_OK);
+    assert_true(f == strtof("1.00000005960464477550", NULL) && f > 1.0f);
+    assert_int_equal(pgw_decode_float4_text(S("3.4028235e+38"), &f), PGW_OK);
+    assert_true(f == 3.4028235e+38f);
+    assert_int_equal(pgw_decode_float4_text(S("1e-45"), &f), PGW_OK); /* denormal */
+    assert_true(f > 0);
+    assert_int_equal(pgw_decode_float4_text(S("-0"), &f), PGW_OK);
+    assert_true(f == 0 && signbit(f));
+    assert_int_equal(pgw_decode_float4_text(S("-Infinity"), &f), PGW_OK);
+    assert_true(isinf(f) && f < 0);
+    assert_int_equal(pgw_decode_float4_text(S("NaN"), &f), PGW_OK);
+    assert_true(isnan(f));
+    f = 7;
+    assert_int_equal(pgw_decode_float4_text(S("3.5e38"), &f), PGW_E_RANGE);
+    assert_int_equal(pgw_decode_float4_text(S("1e-50"), &f), PGW_E_RANGE);
+    assert_int_equal(pgw_decode_float4_text(S("0e-50"), &f), PGW_OK);
+    assert_true(f == 0);
+    f = 7;
+    const char *bad[] = {"", "-", ".", "1e", "1.5e+", "0x1p3", " 1", "1 ", "1,5", "inf inity"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(pgw_decode_float4_text(S(bad[i]), &f), PGW_E_INVALID);
+    assert_int_equal(pgw_decode_float4_text(NULL, 0, &f), PGW_E_INVALID);
+    assert_true(f == 7);
+}
+
+static void test_oid_text_unsigned_and_negative_input_forms(void **s)
+{
+    uint32_t o = 0;
+    assert_int_equal(pgw_decode_oid_text(S("4294967295"), &o), PGW_OK);
+    assert_true(o == 4294967295u);
+    assert_int_equal(pgw_decode_oid_text(S("0"), &o), PGW_OK);
+    assert_true(o == 0);
+    /* oidin's compatibility forms: -1 is 4294967295, -2147483648 the
+     * lowest accepted. */
+    assert_int_equal(pgw_decode_oid_text(S("-1"), &o), PGW_OK);
+    assert_true(o == 4294967295u);
+    assert_int_equal(pgw_decode_oid_text(S("-2147483648"), &o), PGW_OK);
+    assert_true(o == 2147483648u);
+    assert_int_equal(pgw_decode_oid_text(S("-0"), &o), PGW_OK);
+    assert_true(o == 0);
+    o = 9;
+    assert_int_equal(pgw_decode_oid_text(S("-2147483649"), &o), PGW_E_RANGE);
+    assert_int_equal(pgw_decode_oid_text(S("4294967296"), &o), PGW_E_RANGE);
+    assert_int_equal(pgw_decode_oid_text(S("abc"), &o), PGW_E_INVALID);
+    assert_int_equal(pgw_decode_oid_text(S("1.0"), &o), PGW_E_INVALID);
+    assert_true(o == 9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +330,8 @@ int main(void)
         cmocka_unit_test(test_int_text_leading_zeros_skipped_twenty_digits_out_of_range),
         cmocka_unit_test(test_int_float_text_fast_path_agrees_with_padded_general),
         cmocka_unit_test(test_bool_text),
+        cmocka_unit_test(test_float4_text_values_and_limits),
+        cmocka_unit_test(test_oid_text_unsigned_and_negative_input_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
