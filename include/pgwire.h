@@ -22,6 +22,7 @@
 #include "pgwire/cursor.h"
 #include "pgwire/client.h"
 #include "pgwire/stmt.h"
+#include "pgwire/pool.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
@@ -29,5 +30,9 @@
 #define PGW_HAS_SCRAM_SHA_256 1
 #define PGW_HAS_TRANSPORT 1
 #define PGW_HAS_TLS_API 1 /* the API; whether TLS works: pgw_tls_new() */
+#define PGW_HAS_EXTENDED_QUERY 1
+#define PGW_HAS_STATEMENT_CACHE 1
+#define PGW_HAS_TYPE_CODECS 1
+#define PGW_HAS_POOL 1
 
 #endif

@@ -79,7 +79,8 @@ build() {
         meson setup "$BUILD" --buildtype=release -Dbench=enabled
     fi
     ninja -C "$BUILD" bench/w3_pgwire bench/w3_libpq bench/w3_raw \
-        bench/conn_pgwire bench/conn_libpq bench/spawn
+        bench/conn_pgwire bench/conn_libpq bench/spawn \
+        bench/w3b_pgwire bench/w3b_libpq bench/prep_pgwire bench/prep_libpq
 }
 log "building in $BUILD (buildtype=release)"
 build >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
@@ -237,6 +238,79 @@ if [ -n "${INSTR[pgwire]:-}" ]; then
     bench w3-text-raw-instr instr/row "${INSTR[pgwire]}" raw "${INSTR[raw]}"
 fi
 
+# ---- issue 5: W3 in binary format, prepared-statement round trips --------------------
+#
+# W3b: the W3 query through the extended protocol with binary results —
+# pgwire's pgw_query_params (statement cache, PGW_FORMAT_AUTO) and cursor
+# accessors against libpq's PQexecParams(resultFormat=1) decoded by hand.
+# Prepared: PGW_BENCH_PREPARED round trips of SELECT $1::int4 + 1 with a
+# binary parameter — pgw_prepare + pgw_stmt_execute, and the automatic
+# statement cache — against PQprepare + PQexecPrepared.
+
+PREPARED=${PGW_BENCH_PREPARED:-20000}
+declare -A BWALLS=() BCPUS=() BSUM=() PWALLS=() PCPUS=() PSUM=()
+w3b() { "${RUNNER[@]}" "$BIN/w3b_$1" "$CONNINFO" "$2"; }
+prep() {
+    case "$1" in
+    pgwire-stmt) "${RUNNER[@]}" "$BIN/prep_pgwire" "$CONNINFO" "$2" stmt ;;
+    pgwire-cache) "${RUNNER[@]}" "$BIN/prep_pgwire" "$CONNINFO" "$2" cache ;;
+    libpq) "${RUNNER[@]}" "$BIN/prep_libpq" "$CONNINFO" "$2" ;;
+    esac
+}
+log "binary W3 and prepared round trips: $RUNS interleaved runs"
+for run in $(seq 1 "$RUNS"); do
+    for c in pgwire libpq; do
+        line=$(w3b "$c" "$ROWS") || die "w3b_$c failed"
+        [ "$(field "$line" seen)" = "$ROWS" ] || die "w3b_$c returned the wrong row count"
+        BWALLS[$c]="${BWALLS[$c]:-} $(field "$line" wall_us)"
+        BCPUS[$c]="${BCPUS[$c]:-} $(field "$line" cpu_us)"
+        BSUM[$c]=$(field "$line" checksum)
+    done
+    for c in pgwire-stmt pgwire-cache libpq; do
+        line=$(prep "$c" "$PREPARED") || die "prep $c failed"
+        PWALLS[$c]="${PWALLS[$c]:-} $(field "$line" wall_us)"
+        PCPUS[$c]="${PCPUS[$c]:-} $(field "$line" cpu_us)"
+        PSUM[$c]=$(field "$line" checksum)
+    done
+done
+[ "${BSUM[pgwire]}" = "${BSUM[libpq]}" ] || die "binary W3 checksums differ"
+[ "${BSUM[pgwire]}" = "${SUM[pgwire]}" ] || die "binary and text W3 checksums differ"
+[ "${PSUM[pgwire-stmt]}" = "${PSUM[libpq]}" ] && [ "${PSUM[pgwire-cache]}" = "${PSUM[libpq]}" ] ||
+    die "prepared round-trip checksums differ"
+med() { median "$@"; }
+# shellcheck disable=SC2086
+bench w3-binary-cpu us/row "$(us_per_row "$(med ${BCPUS[pgwire]})")" libpq \
+    "$(us_per_row "$(med ${BCPUS[libpq]})")"
+# shellcheck disable=SC2086
+bench w3-binary rows/s "$(rows_per_s "$(med ${BWALLS[pgwire]})")" libpq \
+    "$(rows_per_s "$(med ${BWALLS[libpq]})")"
+per_rt() { awk -v n="$PREPARED" -v t="$1" 'BEGIN { printf "%.2f", t / n }'; }
+for c in pgwire-stmt pgwire-cache; do
+    # shellcheck disable=SC2086
+    bench "prepared-roundtrip-${c#pgwire-}" us "$(per_rt "$(med ${PWALLS[$c]})")" libpq \
+        "$(per_rt "$(med ${PWALLS[libpq]})")"
+    # shellcheck disable=SC2086
+    bench "prepared-roundtrip-${c#pgwire-}-cpu" us "$(per_rt "$(med ${PCPUS[$c]})")" libpq \
+        "$(per_rt "$(med ${PCPUS[libpq]})")"
+done
+if [ "${PGW_BENCH_NO_VALGRIND:-0}" != 1 ]; then
+    # instructions per row / per round trip, net of a zero-size run
+    ir() {
+        local out=$WORK/cg.out
+        valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>"$WORK/cg.log" ||
+            die "valgrind failed: $(tail -n 5 "$WORK/cg.log")"
+        awk '/^(summary|totals):/ { print $2; exit }' "$out"
+    }
+    net() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%d", (b - a) / n }'; }
+    IRN=2000
+    bench w3-binary-instr instr/row \
+        "$(net "$(ir "$BIN/w3b_pgwire" "$CONNINFO" 0)" "$(ir "$BIN/w3b_pgwire" "$CONNINFO" "$INSTR_ROWS")" "$INSTR_ROWS")" \
+        libpq "$(net "$(ir "$BIN/w3b_libpq" "$CONNINFO" 0)" "$(ir "$BIN/w3b_libpq" "$CONNINFO" "$INSTR_ROWS")" "$INSTR_ROWS")"
+    bench prepared-roundtrip-instr instr \
+        "$(net "$(ir "$BIN/prep_pgwire" "$CONNINFO" 0 stmt)" "$(ir "$BIN/prep_pgwire" "$CONNINFO" "$IRN" stmt)" "$IRN")" \
+        libpq "$(net "$(ir "$BIN/prep_libpq" "$CONNINFO" 0)" "$(ir "$BIN/prep_libpq" "$CONNINFO" "$IRN")" "$IRN")"
+fi
+
 # ---- connections: SCRAM over TCP, without and with TLS ---------------------------
 
 CONNS=${PGW_BENCH_CONNS:-200}
@@ -307,3 +381,4 @@ bench conn-scram-cpu us/conn "${CCPU[pgwire-disable]}" libpq "${CCPU[libpq-disab
 bench conn-scram-tls-cpu us/conn "${CCPU[pgwire-require]}" libpq "${CCPU[libpq-require]}"
 bench startup ms "${START[pgwire]}" libpq "${START[libpq]}"
 bench startup-libs count "${LIBS[pgwire]}" libpq "${LIBS[libpq]}"
+bash scripts/bench-size.sh || die "bench-size.sh failed" # issue 10: static sizes vs libpq

@@ -17,7 +17,11 @@ shift || true
 BUILD=${PGW_FUZZ_BUILD:-build-fuzz}
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    TARGETS=(frame backend_msg error_fields frontend_msg scram conninfo conn types pgw_split)
+    # Every harness in fuzz/ (each has a corpus directory of the same name).
+    for f in fuzz/fuzz_*.c; do
+        t=${f#fuzz/fuzz_}
+        TARGETS+=("${t%.c}")
+    done
 fi
 
 if [ ! -f "$BUILD/build.ninja" ]; then

@@ -6,6 +6,8 @@
 #   scripts/pg-fixture.sh env DIR       print the `export PGW_TEST_...` lines
 #                                       (also written to DIR/env.sh by start)
 #   scripts/pg-fixture.sh stop DIR      stop the cluster and remove what start created
+#   scripts/pg-fixture.sh restart DIR   restart the server in place (same port; every
+#                                       session is terminated): for tests of reconnection
 #
 # Loopback only, a random free port, a private socket directory: it never uses
 # a fixed port and never touches another cluster. As root, the server runs as
@@ -20,6 +22,10 @@
 #                  107 bytes and DIR may be deep
 #   tls/           certificates, keys and CRLs (see make_tls_files); the
 #                  server runs with ssl=on
+#   pgbouncer/     two pgbouncer instances in front of the cluster (see
+#                  start_pgbouncers), when pgbouncer is installed: session.ini
+#                  and transaction.ini, their logs and pid files, userlist.txt
+#                  and hba.conf. PGW_FIXTURE_PGBOUNCER=0 skips them.
 #
 # Roles (pg_hba.conf gives each of the first six its method for `local` and
 # for `host`, which matches TCP with and without TLS):
@@ -53,7 +59,7 @@ die() { printf 'pg-fixture: %s\n' "$*" >&2; exit 1; }
 say() { printf 'pg-fixture: %s\n' "$*" >&2; }
 
 usage() {
-    printf 'usage: %s start [DIR] | env DIR | stop DIR\n' "$0" >&2
+    printf 'usage: %s start [DIR] | env DIR | stop DIR | restart DIR\n' "$0" >&2
     exit 2
 }
 
@@ -394,6 +400,164 @@ write_tls_conf() {
     printf 'ssl_ca_file = %s\n' "$(conf_quote "$TLS_DIR/client_ca.crt")"
 }
 
+# ---- pgbouncer ----------------------------------------------------------------
+#
+# Two instances on 127.0.0.1, each on a free port of its own, in front of
+# the cluster's TCP port: one with pool_mode=session, one with
+# pool_mode=transaction (default_pool_size=2 there, so that a client's
+# transactions really move between server connections). pgbouncer refuses
+# to run as root, so as root they run as postgres like the server. Clients
+# authenticate to pgbouncer per hba.conf (trust for pgw_trust/pgw_super,
+# scram-sha-256 for pgw_scram, md5 for pgw_md5), checked against
+# userlist.txt, whose passwords pgbouncer also uses towards the server.
+# PgBouncer >= 1.21 tracks protocol-level prepared statements in
+# transaction mode when max_prepared_statements > 0: enabled when the
+# installed version has it (PGW_TEST_PGBOUNCER_PREPARED=1).
+
+PGB_SESSION_PORT=
+PGB_TXN_PORT=
+PGB_VERSION=
+PGB_PREPARED=0
+
+pgbouncer_version() {
+    # "PgBouncer 1.18.0" on the first line.
+    pgbouncer --version 2>/dev/null | awk 'NR == 1 { print $2 }'
+}
+
+# version_ge A B: A >= B for dotted numbers.
+version_ge() {
+    [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]
+}
+
+write_pgbouncer_auth() {
+    local d=$1
+    {
+        printf '"%s" "%s"\n' pgw_trust '' pgw_super '' pgw_scram "$SCRAM_PASSWORD" \
+            pgw_md5 "$MD5_PASSWORD"
+    } >"$d/userlist.txt"
+    {
+        printf '# Written by scripts/pg-fixture.sh.\n'
+        printf 'host all pgw_trust 127.0.0.1/32 trust\n'
+        printf 'host all pgw_super 127.0.0.1/32 trust\n'
+        printf 'host all pgw_scram 127.0.0.1/32 scram-sha-256\n'
+        printf 'host all pgw_md5 127.0.0.1/32 md5\n'
+    } >"$d/hba.conf"
+    chmod 0600 "$d/userlist.txt"
+}
+
+# write_pgbouncer_ini DIR NAME MODE PORT POOL_SIZE
+write_pgbouncer_ini() {
+    local d=$1 name=$2 mode=$3 port=$4 size=$5
+    {
+        printf ';; Written by scripts/pg-fixture.sh.\n[databases]\n'
+        printf '%s = host=127.0.0.1 port=%s dbname=%s\n' "$DBNAME" "$PORT" "$DBNAME"
+        printf 'postgres = host=127.0.0.1 port=%s dbname=postgres\n' "$PORT"
+        printf '[pgbouncer]\n'
+        printf 'listen_addr = 127.0.0.1\nlisten_port = %s\n' "$port"
+        # No Unix socket: it would land in /tmp under a guessable name.
+        printf 'unix_socket_dir =\n'
+        printf 'auth_type = hba\nauth_hba_file = %s/hba.conf\nauth_file = %s/userlist.txt\n' "$d" "$d"
+        printf 'pool_mode = %s\ndefault_pool_size = %s\nmax_client_conn = 200\n' "$mode" "$size"
+        printf 'admin_users = pgw_super\n'
+        printf 'ignore_startup_parameters = extra_float_digits\n'
+        printf 'logfile = %s/%s.log\npidfile = %s/%s.pid\n' "$d" "$name" "$d" "$name"
+        if [ "$PGB_PREPARED" = 1 ]; then
+            printf 'max_prepared_statements = 200\n'
+        fi
+    } >"$d/$name.ini"
+}
+
+# Wait until a pgbouncer instance answers a query on its port.
+pgbouncer_ready() {
+    local port=$1
+    for _ in $(seq 1 100); do
+        if "$BINDIR/psql" -X -q -At -h 127.0.0.1 -p "$port" -U pgw_trust -d "$DBNAME" \
+            -c 'SELECT 1' >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# start_one_pgbouncer DIR NAME MODE POOL_SIZE: prints the port.
+start_one_pgbouncer() {
+    local d=$1 name=$2 mode=$3 size=$4 attempt port
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port 0)
+        write_pgbouncer_ini "$d" "$name" "$mode" "$port" "$size"
+        give_to_pg "$d/$name.ini"
+        : >"$d/$name.log"
+        give_to_pg "$d/$name.log"
+        if as_pg pgbouncer -d -q "$d/$name.ini" >>"$d/$name.start.log" 2>&1 &&
+            pgbouncer_ready "$port"; then
+            printf '%s\n' "$port"
+            return 0
+        fi
+        stop_one_pgbouncer "$d" "$name"
+        if grep -q 'Address already in use' "$d/$name.log" "$d/$name.start.log" 2>/dev/null; then
+            say "pgbouncer port $port was taken meanwhile; retrying ($attempt)"
+            continue
+        fi
+        break
+    done
+    say "pgbouncer ($name) did not start; end of its log:"
+    tail -n 20 "$d/$name.log" "$d/$name.start.log" >&2 2>/dev/null || true
+    return 1
+}
+
+start_pgbouncers() {
+    local dir=$1 d=$1/pgbouncer
+    if [ "${PGW_FIXTURE_PGBOUNCER:-1}" = 0 ]; then
+        say "PGW_FIXTURE_PGBOUNCER=0: no pgbouncer"
+        return 0
+    fi
+    if ! command -v pgbouncer >/dev/null 2>&1; then
+        say "pgbouncer is not installed (scripts/lib/deps.sh installs it): no pgbouncer"
+        return 0
+    fi
+    PGB_VERSION=$(pgbouncer_version)
+    [ -n "$PGB_VERSION" ] || die "could not read pgbouncer --version"
+    version_ge "$PGB_VERSION" 1.21 && PGB_PREPARED=1
+    mkdir -m 0700 "$d"
+    : >"$d/session.start.log"
+    : >"$d/transaction.start.log"
+    write_pgbouncer_auth "$d"
+    give_to_pg "$d" "$d/userlist.txt" "$d/hba.conf" "$d/session.start.log" "$d/transaction.start.log"
+    PGB_SESSION_PORT=$(start_one_pgbouncer "$d" session session 10) ||
+        die "could not start pgbouncer in session mode"
+    PGB_TXN_PORT=$(start_one_pgbouncer "$d" transaction transaction 2) ||
+        die "could not start pgbouncer in transaction mode"
+}
+
+# Stop one instance by the pid in its pid file, only when that process is
+# the pgbouncer started with this very configuration file.
+stop_one_pgbouncer() {
+    local d=$1 name=$2 pid
+    [ -f "$d/$name.pid" ] || return 0
+    pid=$(head -n 1 "$d/$name.pid" | tr -cd '0-9')
+    [ -n "$pid" ] || return 0
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$d/$name.ini"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -f -- "$d/$name.pid"
+}
+
+stop_pgbouncers() {
+    local d=$1/pgbouncer
+    [ -d "$d" ] || return 0
+    stop_one_pgbouncer "$d" session
+    stop_one_pgbouncer "$d" transaction
+    rm -rf -- "$d"
+}
+
 # ---- env --------------------------------------------------------------------
 
 write_env() {
@@ -446,6 +610,14 @@ write_env() {
         printf 'export PGW_TEST_SERVER_VERSION_STRING=%q\n' "$version_str"
         printf 'export PGW_TEST_SERVER_LOG=%q\n' "$dir/server.log"
         printf 'export PGW_TEST_FIXTURE_DIR=%q\n' "$dir"
+        if [ -n "$PGB_SESSION_PORT" ]; then
+            # pgbouncer on 127.0.0.1 (same database and roles; see start_pgbouncers).
+            printf 'export PGW_TEST_PGBOUNCER_SESSION_PORT=%q\n' "$PGB_SESSION_PORT"
+            printf 'export PGW_TEST_PGBOUNCER_TXN_PORT=%q\n' "$PGB_TXN_PORT"
+            printf 'export PGW_TEST_PGBOUNCER_VERSION=%q\n' "$PGB_VERSION"
+            # 1 when transaction mode tracks prepared statements (>= 1.21).
+            printf 'export PGW_TEST_PGBOUNCER_PREPARED=%q\n' "$PGB_PREPARED"
+        fi
     } >"$f.tmp"
     mv "$f.tmp" "$f"
 }
@@ -485,8 +657,11 @@ CREATE DATABASE $DBNAME OWNER pgw_trust;
 GRANT CONNECT, TEMPORARY ON DATABASE $DBNAME TO PUBLIC;
 EOF
     # Since PostgreSQL 15 only the database owner may create in schema public.
+    # hstore up front: tests that use it would otherwise race each other's
+    # CREATE EXTENSION IF NOT EXISTS.
     psql_setup -d "$DBNAME" <<EOF
 GRANT USAGE, CREATE ON SCHEMA public TO PUBLIC;
+CREATE EXTENSION hstore;
 EOF
     local md5 scram
     md5=$(psql_setup -d postgres -At -c "SELECT left(rolpassword, 3) FROM pg_authid WHERE rolname = 'pgw_md5'")
@@ -536,6 +711,7 @@ cmd_start() {
     dir=$(cd "$dir" && pwd)
     [ -e "$dir/data" ] && die "$dir/data exists: stop that cluster first ('$0 stop $dir')"
     [ -e "$dir/sockdir" ] && die "$dir/sockdir exists: stop that cluster first ('$0 stop $dir')"
+    [ -e "$dir/pgbouncer" ] && die "$dir/pgbouncer exists: stop that cluster first ('$0 stop $dir')"
 
     # From here on, any failure (die, set -e) removes whatever was created.
     START_DIR=$dir
@@ -585,9 +761,12 @@ cmd_start() {
     local version version_str
     version=$(psql_setup -d postgres -At -c 'SHOW server_version_num')
     version_str=$(psql_setup -d postgres -At -c 'SHOW server_version')
+    start_pgbouncers "$dir"
     write_env "$dir" "$PORT" "$host6" "$SOCKDIR" "$version" "$version_str"
 
     trap - EXIT
+    [ -z "$PGB_SESSION_PORT" ] ||
+        say "pgbouncer $PGB_VERSION on 127.0.0.1 port $PGB_SESSION_PORT (session), $PGB_TXN_PORT (transaction)"
     say "PostgreSQL $version_str on 127.0.0.1${host6:+ and ::1} port $PORT, socket in $SOCKDIR" \
         "($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1fs", b - a }'))"
     printf '%s\n' "$dir"
@@ -605,6 +784,7 @@ cmd_stop() {
     [ -d "$dir" ] || { say "$dir does not exist; nothing to stop"; return 0; }
     dir=$(cd "$dir" && pwd)
 
+    stop_pgbouncers "$dir"
     if [ -f "$dir/data/postmaster.pid" ]; then
         BINDIR=$(find_bindir)
         as_pg "$BINDIR/pg_ctl" -D "$dir/data" -w -t 20 -m fast stop >/dev/null 2>&1 ||
@@ -633,6 +813,22 @@ cmd_stop() {
     rmdir -- "$dir" 2>/dev/null || true
 }
 
+# ---- restart ----------------------------------------------------------------
+
+# Restart the server in place (fast shutdown: every session is terminated,
+# as when a real server restarts), on the same port and socket directory,
+# waiting until it accepts connections again. pgbouncer, when running,
+# stays up and reconnects on its own.
+cmd_restart() {
+    local dir=$1
+    [ -d "$dir/data" ] || die "$dir/data not found: was the cluster started with '$0 start $dir'?"
+    dir=$(cd "$dir" && pwd)
+    BINDIR=$(find_bindir)
+    as_pg "$BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -m fast restart >/dev/null ||
+        { tail -n 30 "$dir/server.log" >&2 2>/dev/null || true; die "restart failed"; }
+    say "restarted the server in $dir"
+}
+
 [ $# -ge 1 ] || usage
 case "$1" in
 start)
@@ -646,6 +842,10 @@ env)
 stop)
     [ $# -eq 2 ] || usage
     cmd_stop "$2"
+    ;;
+restart)
+    [ $# -eq 2 ] || usage
+    cmd_restart "$2"
     ;;
 *) usage ;;
 esac

@@ -192,6 +192,16 @@ PGW_API pgw_status pgw_stmt_exec(pgw_stmt *st, const pgw_param *params, size_t n
  * @return PGW_OK; PGW_E_SERVER; connection-level errors. */
 PGW_API pgw_status pgw_stmt_deallocate(pgw_stmt *st);
 
+/** Load the connection's type registry for these OIDs from the catalogs
+ * (pg_type, pg_range, pg_attribute), following array elements, domain
+ * bases, range subtypes and composite attributes, so that values of
+ * extension and user-defined types (hstore, enums, composites, domains,
+ * ranges) render and decode without registering anything by hand. Built-in
+ * and already known OIDs are skipped; pgw_prepare() calls it for a
+ * statement's parameter and column types.
+ * @return PGW_OK; errors of pgw_query_params_result(); PGW_E_NOMEM. */
+PGW_API pgw_status pgw_conn_load_types(pgw_conn *c, const uint32_t *oids, size_t n);
+
 /** Send Terminate (best effort) and free the connection. NULL-safe.
  * Same as pgw_conn_free() for connections made by pgw_connect(). */
 PGW_API void pgw_close(pgw_conn *c);

@@ -162,9 +162,22 @@ typedef pgw_status (*pgw_tz_loader_fn)(void *ud, const char *name, const pgw_all
 PGW_API void pgw_conn_set_tz_loader(pgw_conn *c, pgw_tz_loader_fn fn, void *ud);
 
 /** The session's rendering settings: DateStyle and IntervalStyle as the
- * server reported them, the TimeZone rules, and no type lookup.
+ * server reported them, the TimeZone rules, and the connection's type
+ * registry as its lookup (pgw_conn_type_info()).
  * Ownership: borrowed — valid until the next call on the connection. */
 PGW_API const pgw_render_ctx *pgw_conn_render_ctx(const pgw_conn *c);
+
+/** The connection's type registry: what it knows of a type that is not
+ * built in (filled by pgw_conn_load_types() or pgw_conn_register_type()),
+ * or NULL. The session's render context looks types up here.
+ * Ownership: borrowed — valid until the registry changes or the connection
+ * is freed. */
+PGW_API const pgw_type_info *pgw_conn_type_info(const pgw_conn *c, uint32_t oid);
+
+/** Add (or replace) a type in the registry; strings and arrays are copied.
+ * @return PGW_OK; PGW_E_INVALID (oid 0, attributes without types);
+ *         PGW_E_NOMEM. */
+PGW_API pgw_status pgw_conn_register_type(pgw_conn *c, const pgw_type_info *ti);
 
 /* ---- materialised results -------------------------------------------- */
 

@@ -3,9 +3,11 @@
 # scripts/test.sh and scripts/demo.sh; call pgw_ensure_deps.
 #
 # Debian 12 names. g++ is there for the C++ compile of pgwire.h
-# (tests/headers); clang and libclang-rt-14-dev for the sanitizer build.
+# (tests/headers); clang and libclang-rt-14-dev for the sanitizer build;
+# pgbouncer for the fixture's pooler in front of the test cluster
+# (scripts/pg-fixture.sh, tests/pool/test_pgbouncer.c).
 PGW_DEB_PACKAGES=(
-    postgresql-15 postgresql-server-dev-15 libcmocka-dev libssl-dev
+    postgresql-15 postgresql-server-dev-15 libcmocka-dev libssl-dev pgbouncer
     meson ninja-build clang libclang-rt-14-dev valgrind pkg-config python3
     gcc g++ binutils
 )

@@ -87,7 +87,7 @@ void pgw_scram_free(pgw_scram *s)
 /* Every failure is final: a SCRAM exchange cannot be resumed after a
  * rejected message, and keeping the password around would only widen the
  * window in which it sits in memory. */
-static pgw_status fail(pgw_scram *s, pgw_status rc, const char *why)
+static pgw_status scram_fail(pgw_scram *s, pgw_status rc, const char *why)
 {
     s->step = STEP_FAILED;
     s->error = why;
@@ -103,7 +103,7 @@ static pgw_status check_step(pgw_scram *s, enum scram_step want)
     if (s->step == STEP_FAILED)
         return PGW_E_STATE;
     if (s->step != want)
-        return fail(s, PGW_E_STATE, "SCRAM step called out of order");
+        return scram_fail(s, PGW_E_STATE, "SCRAM step called out of order");
     return PGW_OK;
 }
 
@@ -149,7 +149,7 @@ static bool printable_nonce(const uint8_t *p, size_t n)
     return true;
 }
 
-static pgw_status validate_options(const pgw_scram_options *opt)
+static pgw_status scram_validate_options(const pgw_scram_options *opt)
 {
     if (opt == NULL)
         return PGW_OK;
@@ -247,7 +247,7 @@ static pgw_status begin_common(pgw_scram **out, const pgw_allocator *a, const ch
         (user_len > 0 && memchr(user, 0, user_len) != NULL) || nonce == NULL || nonce_len == 0 ||
         nonce_len > PGWI_SCRAM_MAX_NONCE_LEN || !printable_nonce((const uint8_t *)nonce, nonce_len))
         return PGW_E_INVALID;
-    pgw_status rc = validate_options(opt);
+    pgw_status rc = scram_validate_options(opt);
     if (rc != PGW_OK)
         return rc;
 
@@ -541,17 +541,17 @@ pgw_status pgw_scram_continue(pgw_scram *s, const uint8_t *server_first_msg, siz
     if (rc != PGW_OK)
         return rc;
     if (client_final == NULL || (server_first_msg == NULL && len > 0))
-        return fail(s, PGW_E_INVALID, "invalid argument");
+        return scram_fail(s, PGW_E_INVALID, "invalid argument");
     if (server_first_msg == NULL)
         server_first_msg = empty_msg;
     if (len > PGWI_SCRAM_MAX_SERVER_MSG)
-        return fail(s, PGW_E_AUTH, "server-first-message is too long");
+        return scram_fail(s, PGW_E_AUTH, "server-first-message is too long");
 
     server_first sf;
     const char *why = "";
     rc = parse_server_first(s, server_first_msg, len, &sf, &why);
     if (rc != PGW_OK)
-        return fail(s, rc, why);
+        return scram_fail(s, rc, why);
 
     size_t mark = client_final->len;
     append_str(client_final, "c=");
@@ -560,7 +560,7 @@ pgw_status pgw_scram_continue(pgw_scram *s, const uint8_t *server_first_msg, siz
     pgw_buf_append(client_final, sf.nonce, sf.nonce_len);
     rc = buf_settle(client_final, mark);
     if (rc != PGW_OK)
-        return fail(s, rc, buf_reason(rc));
+        return scram_fail(s, rc, buf_reason(rc));
 
     uint8_t proof[PGWI_SHA256_LEN];
     rc = compute_proof(s, &sf, server_first_msg, len, client_final->data + mark,
@@ -569,14 +569,14 @@ pgw_status pgw_scram_continue(pgw_scram *s, const uint8_t *server_first_msg, siz
     if (rc != PGW_OK) {
         client_final->len = mark;
         pgwi_wipe(proof, sizeof proof);
-        return fail(s, rc, rc == PGW_E_NOMEM ? "out of memory" : "crypto backend failure");
+        return scram_fail(s, rc, rc == PGW_E_NOMEM ? "out of memory" : "crypto backend failure");
     }
     append_str(client_final, ",p=");
     append_base64(client_final, proof, sizeof proof);
     pgwi_wipe(proof, sizeof proof);
     rc = buf_settle(client_final, mark);
     if (rc != PGW_OK)
-        return fail(s, rc, buf_reason(rc));
+        return scram_fail(s, rc, buf_reason(rc));
 
     release_password(s);
     s->step = STEP_WAIT_SERVER_FINAL;
@@ -623,33 +623,33 @@ pgw_status pgw_scram_finish(pgw_scram *s, const uint8_t *server_final, size_t le
     if (rc != PGW_OK)
         return rc;
     if (server_final == NULL && len > 0)
-        return fail(s, PGW_E_INVALID, "invalid argument");
+        return scram_fail(s, PGW_E_INVALID, "invalid argument");
     if (server_final == NULL)
         server_final = empty_msg;
     if (len > PGWI_SCRAM_MAX_SERVER_MSG)
-        return fail(s, PGW_E_AUTH, "server-final-message is too long");
+        return scram_fail(s, PGW_E_AUTH, "server-final-message is too long");
 
     attr_cursor c = {server_final, server_final + len};
     const uint8_t *v;
     size_t vl;
     if (read_attr(&c, 'e', &v, &vl))
-        return fail(s, PGW_E_AUTH, server_error_reason(v, vl));
+        return scram_fail(s, PGW_E_AUTH, server_error_reason(v, vl));
     if (!read_attr(&c, 'v', &v, &vl))
-        return fail(s, PGW_E_AUTH, "malformed server-final-message: expected v=");
+        return scram_fail(s, PGW_E_AUTH, "malformed server-final-message: expected v=");
     if (followed_by_comma(&c, v, vl))
-        return fail(s, PGW_E_AUTH, "unexpected attribute after v= in server-final-message");
+        return scram_fail(s, PGW_E_AUTH, "unexpected attribute after v= in server-final-message");
 
     uint8_t sig[PGWI_SHA256_LEN];
     size_t sig_len = 0;
     rc = pgwi_base64_decode((const char *)v, vl, sig, sizeof sig, &sig_len);
     if (rc == PGW_E_PROTOCOL)
-        return fail(s, PGW_E_AUTH, "server signature is not valid base64");
+        return scram_fail(s, PGW_E_AUTH, "server signature is not valid base64");
     if (rc != PGW_OK || sig_len != sizeof sig)
-        return fail(s, PGW_E_AUTH, "server signature has the wrong length");
+        return scram_fail(s, PGW_E_AUTH, "server signature has the wrong length");
     bool match = pgwi_ct_equal(sig, s->server_signature, sizeof sig);
     pgwi_wipe(sig, sizeof sig);
     if (!match)
-        return fail(s, PGW_E_AUTH, "server signature does not match");
+        return scram_fail(s, PGW_E_AUTH, "server signature does not match");
 
     pgwi_wipe(s->server_signature, sizeof s->server_signature);
     s->step = STEP_DONE;

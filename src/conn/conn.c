@@ -174,6 +174,7 @@ pgw_status pgw_conn_new(pgw_conn **out, const pgw_conn_options *opt)
     c->cache_size_option = opt->statement_cache_size;
     c->result_format = PGW_FORMAT_AUTO;
     pgw_render_ctx_init(&c->rctx);
+    pgwi_registry_init(c);
     /* The input buffer may hold one whole message plus a partial next one. */
     size_t in_max;
     if (!pgwi_add_size(c->limits.max_message, 2 * 65536 + 5, &in_max))
@@ -211,6 +212,7 @@ void pgw_conn_free(pgw_conn *c)
     pgwi_conn_detach_cursor(c);
     pgwi_cache_free(c);
     pgwi_conn_free_tz(c);
+    pgwi_registry_free(c);
     pgw_scram_free(c->scram);
     pgwi_tls_reset(c);
     for (int i = 0; i < PGWI_PEM_COUNT; i++) {
@@ -239,6 +241,7 @@ void pgwi_conn_restart(pgw_conn *c)
 {
     pgwi_conn_detach_cursor(c);
     pgwi_cache_free(c); /* a new server knows none of our statements */
+    pgwi_registry_free(c); /* nor need its types be the same */
     pgw_scram_free(c->scram);
     c->scram = NULL;
     pgwi_tls_reset(c);
@@ -280,7 +283,7 @@ bool pgwi_conn_retry_other(pgw_conn *c)
 
 bool pgw_conn_tls_in_use(const pgw_conn *c)
 {
-    return c->tls != NULL && c->tls_phase == PGWI_TLS_UP;
+    return c->tls != NULL && c->tls_phase == PGWI_TLS_PHASE_UP;
 }
 
 const char *pgw_conn_tls_version(const pgw_conn *c)

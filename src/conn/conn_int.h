@@ -124,10 +124,10 @@ enum pgwi_sslmode {
 enum pgwi_cbind { PGWI_CB_DISABLE, PGWI_CB_PREFER, PGWI_CB_REQUIRE };
 
 enum pgwi_tls_phase {
-    PGWI_TLS_OFF,       /* plaintext (or not negotiated yet) */
-    PGWI_TLS_REQUESTED, /* SSLRequest sent, waiting for the one-byte answer */
-    PGWI_TLS_HANDSHAKE, /* the TLS handshake runs over the connection */
-    PGWI_TLS_UP         /* every byte goes through TLS */
+    PGWI_TLS_PHASE_OFF,       /* plaintext (or not negotiated yet) */
+    PGWI_TLS_PHASE_REQUESTED, /* SSLRequest sent, waiting for the one-byte answer */
+    PGWI_TLS_PHASE_HANDSHAKE, /* the TLS handshake runs over the connection */
+    PGWI_TLS_PHASE_UP         /* every byte goes through TLS */
 };
 
 /* PEM material handed over by the driver (or the user of the engine). */
@@ -215,6 +215,8 @@ struct pgw_conn {
     void *tz_loader_ud;
     pgw_tz *tz;                    /* rctx.tz: the rules of the reported TimeZone */
     bool tz_unknown;               /* TimeZone reported but no rules for it */
+    struct pgwi_type_entry *types; /* the type registry (registry.c) */
+    size_t ntypes, types_cap;
 
     /* queries */
     pgw_cursor *active;  /* the cursor that owns the next results */
@@ -341,6 +343,10 @@ pgw_status pgwi_value_bool(const pgw_value *v, int format, uint32_t type, bool *
 pgw_status pgwi_value_render(const pgw_conn *c, const pgw_value *v, uint32_t type, pgw_buf *out);
 /* Whether a binary value of this type is its own text. */
 bool pgwi_binary_is_text(uint32_t type);
+/* The type registry (registry.c): wire the render context's lookup to it;
+ * free it. */
+void pgwi_registry_init(pgw_conn *c);
+void pgwi_registry_free(pgw_conn *c);
 /* Free the TimeZone rules (connection freed or restarted). */
 void pgwi_conn_free_tz(pgw_conn *c);
 /* ParameterStatus DateStyle / IntervalStyle / TimeZone -> the render settings. */

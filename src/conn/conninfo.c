@@ -130,7 +130,7 @@ int pgwi_kw_lookup(const char *keyword, size_t len)
 }
 
 /* libpq uses isspace() in the C locale. */
-static bool is_space(char ch)
+static bool ci_is_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
 }
@@ -182,15 +182,15 @@ static pgw_status scan_kv(const char *s, size_t slen, char *buf, pgwi_kw_sink si
 {
     size_t i = 0;
     while (i < slen) {
-        if (is_space(s[i])) {
+        if (ci_is_space(s[i])) {
             i++;
             continue;
         }
         size_t kstart = i;
-        while (i < slen && s[i] != '=' && !is_space(s[i]))
+        while (i < slen && s[i] != '=' && !ci_is_space(s[i]))
             i++;
         size_t klen = i - kstart;
-        while (i < slen && is_space(s[i]))
+        while (i < slen && ci_is_space(s[i]))
             i++;
         if (i >= slen || s[i] != '=') {
             set_err(errbuf, errlen, "missing \"=\" after \"%.*s\" in connection info string",
@@ -198,7 +198,7 @@ static pgw_status scan_kv(const char *s, size_t slen, char *buf, pgwi_kw_sink si
             return PGW_E_INVALID;
         }
         i++; /* '=' */
-        while (i < slen && is_space(s[i]))
+        while (i < slen && ci_is_space(s[i]))
             i++;
         size_t vlen = 0;
         if (i < slen && s[i] == '\'') {
@@ -223,7 +223,7 @@ static pgw_status scan_kv(const char *s, size_t slen, char *buf, pgwi_kw_sink si
                 return PGW_E_INVALID;
             }
         } else {
-            while (i < slen && !is_space(s[i])) {
+            while (i < slen && !ci_is_space(s[i])) {
                 if (s[i] == '\\') {
                     i++;
                     if (i < slen)

@@ -165,6 +165,17 @@ static pgw_status copy_params(pgw_conn *c, pgwi_ext *x, const char *sql, size_t 
         if (!pgwi_add_size(data, p->len, &data))
             return pgwi_conn_refuse(c, PGW_E_TOO_LARGE, "parameters too large");
     }
+    /* Bind carries each value with a 4-byte length and a 2-byte format
+     * code, plus the result formats and two names: refuse what cannot fit
+     * its int32 length before copying (or allocating) anything. */
+    size_t bind_body;
+    if (!pgwi_mul_size(n, 6, &bind_body) || !pgwi_add_size(bind_body, data, &bind_body) ||
+        !pgwi_add_size(bind_body, 2 * nrf + 2 * 64 + 8, &bind_body) ||
+        bind_body > (size_t)INT32_MAX - 4)
+        return pgwi_conn_refuse(c, PGW_E_TOO_LARGE,
+                                "parameters too large: the Bind message would exceed the "
+                                "protocol's limit of %d bytes",
+                                INT32_MAX);
     size_t total = 0, vals_sz, fmts_sz, types_sz, rf_sz;
     if (!pgwi_mul_size(n, sizeof(pgw_bytes), &vals_sz) ||
         !pgwi_mul_size(n, sizeof(uint32_t), &types_sz))

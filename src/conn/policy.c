@@ -11,7 +11,7 @@
 #define PGW_HAVE_TLS 0
 #endif
 
-static bool is_space(char ch)
+static bool pol_is_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
 }
@@ -66,13 +66,13 @@ static pgw_status parse_require_auth(pgw_conn *c, const char *spec)
     bool negated = false;
     const char *s = spec;
     for (bool first = true;; first = false) {
-        while (is_space(*s))
+        while (pol_is_space(*s))
             s++;
         const char *start = s;
         while (*s != '\0' && *s != ',')
             s++;
         const char *end = s;
-        while (end > start && is_space(end[-1]))
+        while (end > start && pol_is_space(end[-1]))
             end--;
         char part[64];
         size_t len = (size_t)(end - start);

@@ -13,7 +13,7 @@
 
 #include "conn/conninfo_int.h"
 
-static bool is_space(char ch)
+static bool svc_is_space(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
 }
@@ -34,9 +34,9 @@ pgw_status pgwi_service_parse(const char *text, size_t len, const char *service,
         const char *nul = memchr(p, '\0', (size_t)(le - p));
         if (nul != NULL)
             le = nul;
-        while (le > p && is_space(le[-1]))
+        while (le > p && svc_is_space(le[-1]))
             le--;
-        while (p < le && is_space(*p))
+        while (p < le && svc_is_space(*p))
             p++;
         const char *line = p;
         p = next;

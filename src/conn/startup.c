@@ -63,7 +63,7 @@ pgw_status pgw_conn_start(pgw_conn *c)
     pgw_status rc = pgwi_tls_begin(c);
     if (rc != PGW_OK)
         return rc;
-    if (c->tls_phase == PGWI_TLS_OFF) {
+    if (c->tls_phase == PGWI_TLS_PHASE_OFF) {
         rc = pgwi_startup_build(c);
         if (rc != PGW_OK)
             return rc;
@@ -78,7 +78,7 @@ static const char *password_of(const pgw_conn *c)
     return pw != NULL && *pw != '\0' ? pw : NULL;
 }
 
-static pgw_status no_password(pgw_conn *c)
+static pgw_status su_no_password(pgw_conn *c)
 {
     /* libpq's text, so scripts matching on it keep working. */
     return pgwi_conn_break(c, PGW_E_AUTH, "fe_sendauth: no password supplied");
@@ -222,7 +222,7 @@ static pgw_status auth_sasl(pgw_conn *c, const uint8_t *data, size_t len)
                                "authentication method that supports channel binding");
     const char *pw = password_of(c);
     if (pw == NULL)
-        return no_password(c);
+        return su_no_password(c);
     pgw_buf first;
     pgw_buf_init(&first, c->a, 0);
     first.wipe = true;
@@ -280,7 +280,7 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
             return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected authentication request");
         const char *pw = password_of(c);
         if (pw == NULL)
-            return no_password(c);
+            return su_no_password(c);
         rc = pgw_build_password(&c->out, pw, strlen(pw));
         if (rc != PGW_OK)
             return pgwi_conn_break(c, rc, "could not send password: %s", pgw_status_str(rc));
@@ -294,7 +294,7 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
             return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected authentication request");
         const char *pw = password_of(c);
         if (pw == NULL)
-            return no_password(c);
+            return su_no_password(c);
         const char *user = c->opt[PGWI_OPT_USER];
         char hash[36];
         rc = pgw_md5_password(user, strlen(user), pw, strlen(pw), data, hash);
@@ -381,11 +381,11 @@ static pgw_status auth_request(pgw_conn *c, const pgw_frame *f)
 
 pgw_status pgwi_startup_step(pgw_conn *c)
 {
-    if (c->tls_phase == PGWI_TLS_REQUESTED || c->tls_phase == PGWI_TLS_HANDSHAKE) {
+    if (c->tls_phase == PGWI_TLS_PHASE_REQUESTED || c->tls_phase == PGWI_TLS_PHASE_HANDSHAKE) {
         pgw_status rc = pgwi_tls_step(c);
         if (rc != PGW_OK)
             return rc;
-        if (c->tls_phase == PGWI_TLS_HANDSHAKE || c->tls_phase == PGWI_TLS_REQUESTED)
+        if (c->tls_phase == PGWI_TLS_PHASE_HANDSHAKE || c->tls_phase == PGWI_TLS_PHASE_REQUESTED)
             return pgwi_conn_want(c);
     }
     if (!c->startup_sent) {

@@ -33,7 +33,7 @@ static uint64_t key_hash(const char *sql, size_t len, const uint32_t *types, siz
     return h ^ n;
 }
 
-static void free_entry(pgw_conn *c, pgwi_cache_entry *e)
+static void cache_free_entry(pgw_conn *c, pgwi_cache_entry *e)
 {
     pgwi_free(c->a, e->sql, e->sql_len + 1);
     pgwi_free(c->a, e->types, e->ntypes * sizeof *e->types);
@@ -66,7 +66,7 @@ void pgwi_cache_free(pgw_conn *c)
         return;
     for (pgwi_cache_entry *e = sc->mru, *n; e; e = n) {
         n = e->next;
-        free_entry(c, e);
+        cache_free_entry(c, e);
     }
     for (size_t i = 0; i < sc->nclose; i++)
         pgwi_free(c->a, sc->to_close[i], strlen(sc->to_close[i]) + 1);
@@ -133,7 +133,7 @@ void pgwi_cache_remove(pgw_conn *c, pgwi_cache_entry *e, bool close_on_server)
      * lingers on the server under a name never reused. */
     if (close_on_server)
         (void)queue_close(c, e->name);
-    free_entry(c, e);
+    cache_free_entry(c, e);
 }
 
 void pgwi_cache_invalidate_all(pgw_conn *c, bool close_on_server)
@@ -185,7 +185,7 @@ pgw_status pgwi_cache_insert(pgw_conn *c, const char *sql, size_t sql_len,
     }
     e->ntypes = ntypes;
     if (e->sql == NULL || (ntypes && e->types == NULL)) {
-        free_entry(c, e);
+        cache_free_entry(c, e);
         return PGW_E_NOMEM;
     }
     e->hash = key_hash(sql, sql_len, types, ntypes);
@@ -217,8 +217,10 @@ pgw_status pgwi_cache_flush_closes(pgw_conn *c, size_t *queued)
             return PGW_E_NOMEM;
         pgwi_free(c->a, sc->to_close[i], strlen(sc->to_close[i]) + 1);
     }
-    memmove(sc->to_close, sc->to_close + i, (sc->nclose - i) * sizeof *sc->to_close);
-    sc->nclose -= i;
+    if (i > 0) {
+        memmove(sc->to_close, sc->to_close + i, (sc->nclose - i) * sizeof *sc->to_close);
+        sc->nclose -= i;
+    }
     *queued = i;
     return PGW_OK;
 }

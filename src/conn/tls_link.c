@@ -10,7 +10,7 @@ void pgwi_tls_reset(pgw_conn *c)
 {
     pgw_tls_free(c->tls);
     c->tls = NULL;
-    c->tls_phase = PGWI_TLS_OFF;
+    c->tls_phase = PGWI_TLS_PHASE_OFF;
     c->tls_closing = false;
 }
 
@@ -54,7 +54,7 @@ static pgw_status tls_create(pgw_conn *c)
         return pgwi_conn_break(c, rc == PGW_E_UNSUPPORTED ? rc : PGW_E_TLS, "%s",
                                err[0] ? err : "could not create the SSL context");
     }
-    c->tls_phase = PGWI_TLS_HANDSHAKE;
+    c->tls_phase = PGWI_TLS_PHASE_HANDSHAKE;
     return PGW_OK;
 }
 
@@ -68,7 +68,7 @@ pgw_status pgwi_tls_begin(pgw_conn *c)
         return tls_create(c);
     if (pgw_build_ssl_request(&c->out) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
-    c->tls_phase = PGWI_TLS_REQUESTED;
+    c->tls_phase = PGWI_TLS_PHASE_REQUESTED;
     return PGW_OK;
 }
 
@@ -101,14 +101,14 @@ pgw_status pgwi_tls_input(pgw_conn *c, const uint8_t *p, size_t n)
 {
     if (pgw_tls_feed(c->tls, p, n) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
-    if (c->tls_phase == PGWI_TLS_UP)
+    if (c->tls_phase == PGWI_TLS_PHASE_UP)
         return drain_plaintext(c);
     return PGW_OK;
 }
 
 pgw_status pgwi_tls_step(pgw_conn *c)
 {
-    if (c->tls_phase == PGWI_TLS_REQUESTED) {
+    if (c->tls_phase == PGWI_TLS_PHASE_REQUESTED) {
         size_t avail = c->in.len - c->in_off;
         if (avail == 0) {
             if (c->eof)
@@ -136,7 +136,7 @@ pgw_status pgwi_tls_step(pgw_conn *c)
                 return pgwi_conn_break(c, PGW_E_TLS,
                                        "server does not support SSL, but SSL was required");
             /* prefer: go on in plaintext on this same connection. */
-            c->tls_phase = PGWI_TLS_OFF;
+            c->tls_phase = PGWI_TLS_PHASE_OFF;
             c->tried_plain = true;
             return PGW_OK;
         case 'E':
@@ -151,7 +151,7 @@ pgw_status pgwi_tls_step(pgw_conn *c)
                                    answer >= 0x20 && answer < 0x7f ? answer : '?');
         }
     }
-    if (c->tls_phase == PGWI_TLS_HANDSHAKE) {
+    if (c->tls_phase == PGWI_TLS_PHASE_HANDSHAKE) {
         pgw_status rc = pgw_tls_handshake(c->tls);
         if (rc == PGW_WANT_READ || rc == PGW_WANT_WRITE) {
             if (c->eof)
@@ -166,7 +166,7 @@ pgw_status pgwi_tls_step(pgw_conn *c)
             c->err.ssl_err = pgw_tls_ssl_error(c->tls);
             return PGW_E_TLS;
         }
-        c->tls_phase = PGWI_TLS_UP;
+        c->tls_phase = PGWI_TLS_PHASE_UP;
         /* Application data may have come with the last handshake flight. */
         rc = drain_plaintext(c);
         if (rc != PGW_OK)
@@ -183,7 +183,7 @@ bool pgwi_tls_output_pending(pgw_conn *c)
 
 size_t pgwi_tls_output(pgw_conn *c, const uint8_t **p)
 {
-    if (c->tls_phase == PGWI_TLS_UP && c->out.len > 0) {
+    if (c->tls_phase == PGWI_TLS_PHASE_UP && c->out.len > 0) {
         if (pgw_tls_write(c->tls, c->out.data, c->out.len) != PGW_OK) {
             pgwi_conn_break(c, PGW_E_TLS, "%s", pgw_tls_errmsg(c->tls));
             *p = NULL;
@@ -191,7 +191,7 @@ size_t pgwi_tls_output(pgw_conn *c, const uint8_t **p)
         }
         pgw_buf_consume(&c->out, c->out.len); /* wipes */
     }
-    if (c->tls_phase == PGWI_TLS_UP && c->terminating && !c->tls_closing && c->out.len == 0) {
+    if (c->tls_phase == PGWI_TLS_PHASE_UP && c->terminating && !c->tls_closing && c->out.len == 0) {
         c->tls_closing = true;
         (void)pgw_tls_close(c->tls);
     }

@@ -24,7 +24,7 @@ static const void *nonnull(const void *p)
     return p != NULL ? p : empty_input;
 }
 
-static pgw_status fail(void)
+static pgw_status seam_fail(void)
 {
     ERR_clear_error();
     return PGW_E_UNSUPPORTED;
@@ -35,7 +35,7 @@ pgw_status pgwi_sha256(const void *data, size_t len, uint8_t out[PGWI_SHA256_LEN
     unsigned int n = 0;
     ERR_clear_error();
     if (EVP_Digest(nonnull(data), len, out, &n, EVP_sha256(), NULL) != 1 || n != PGWI_SHA256_LEN)
-        return fail();
+        return seam_fail();
     return PGW_OK;
 }
 
@@ -49,7 +49,7 @@ pgw_status pgwi_hmac_sha256(const void *key, size_t key_len, const void *data, s
     /* HMAC() (unlike the HMAC_CTX family) is not deprecated in OpenSSL 3. */
     if (HMAC(EVP_sha256(), nonnull(key), (int)key_len, nonnull(data), len, out, &n) == NULL ||
         n != PGWI_SHA256_LEN)
-        return fail();
+        return seam_fail();
     return PGW_OK;
 }
 
@@ -63,7 +63,7 @@ pgw_status pgwi_pbkdf2_sha256(const void *pw, size_t pw_len, const void *salt, s
     ERR_clear_error();
     if (PKCS5_PBKDF2_HMAC(nonnull(pw), (int)pw_len, nonnull(salt), (int)salt_len, (int)iterations,
                           EVP_sha256(), (int)out_len, out) != 1)
-        return fail();
+        return seam_fail();
     return PGW_OK;
 }
 
@@ -74,7 +74,7 @@ pgw_status pgwi_md5_2(const void *a, size_t a_len, const void *b, size_t b_len,
     ERR_clear_error();
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (ctx == NULL)
-        return fail();
+        return seam_fail();
     /* EVP_md5() is served by the default provider; under a FIPS-only
      * configuration the init fails and md5 auth is reported unsupported. */
     int ok = EVP_DigestInit_ex(ctx, EVP_md5(), NULL) == 1 &&
@@ -83,7 +83,7 @@ pgw_status pgwi_md5_2(const void *a, size_t a_len, const void *b, size_t b_len,
              EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == PGWI_MD5_LEN;
     EVP_MD_CTX_free(ctx);
     if (!ok)
-        return fail();
+        return seam_fail();
     return PGW_OK;
 }
 
@@ -94,7 +94,7 @@ pgw_status pgwi_random_bytes(void *out, size_t len)
     while (len > 0) {
         int chunk = len > INT_MAX ? INT_MAX : (int)len;
         if (RAND_bytes(p, chunk) != 1)
-            return fail();
+            return seam_fail();
         p += chunk;
         len -= (size_t)chunk;
     }

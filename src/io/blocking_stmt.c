@@ -75,6 +75,23 @@ pgw_status pgw_prepare(pgw_conn *c, const char *name, const char *sql,
         pgw_stmt_free(st);
         return rc;
     }
+    /* Types the registry does not know yet: load them now, while the
+     * connection is idle, so the statement's values render. */
+    const pgwi_desc *d = &st->desc;
+    uint32_t small[32];
+    size_t n = d->nparams + (d->has_rows ? d->ncols : 0), k = 0;
+    uint32_t *oids = n <= 32 ? small : pgwi_alloc_array(c->a, n, sizeof *oids);
+    if (oids != NULL) {
+        for (size_t i = 0; i < d->nparams; i++)
+            oids[k++] = d->param_types[i];
+        for (uint16_t i = 0; d->has_rows && i < d->ncols; i++)
+            oids[k++] = d->cols[i].type_oid;
+        /* A failure here leaves those values unrendered, not the statement
+         * unusable. */
+        (void)pgw_conn_load_types(c, oids, k);
+        if (oids != small)
+            pgwi_free(c->a, oids, n * sizeof *oids);
+    }
     *out = st;
     return PGW_OK;
 }

@@ -487,6 +487,67 @@ static void test_binary_text_matches_server_text(void **s)
     pgw_close(c);
 }
 
+/* Extension and user-defined types: pgw_prepare() loads them into the
+ * registry, and their binary values render as the server prints them. */
+static void test_registry_renders_user_types(void **s)
+{
+    char ci[1024];
+    pgt_conninfo(ci, sizeof ci, "SUPER", 1, NULL);
+    pgw_conn *c = NULL;
+    assert_int_equal(pgw_connect_str(&c, ci), PGW_OK);
+    /* Other suites create hstore concurrently: IF NOT EXISTS can still
+     * race, so try a few times. */
+    pgw_status ext = PGW_E_SERVER;
+    for (int i = 0; i < 5 && ext != PGW_OK; i++)
+        ext = pgw_exec(c, "CREATE EXTENSION IF NOT EXISTS hstore", NULL);
+    assert_int_equal(ext, PGW_OK);
+    assert_int_equal(pgw_exec(c,
+                              "DROP TYPE IF EXISTS ext_pair, ext_mood, ext_frange CASCADE;"
+                              "DROP DOMAIN IF EXISTS ext_posint CASCADE;"
+                              "CREATE TYPE ext_mood AS ENUM ('sad', 'happy');"
+                              "CREATE DOMAIN ext_posint AS int CHECK (VALUE > 0);"
+                              "CREATE TYPE ext_pair AS (a ext_posint, b ext_mood, c text[]);"
+                              "CREATE TYPE ext_frange AS RANGE (subtype = float8)",
+                              NULL),
+                     PGW_OK);
+    const char *sql = "SELECT ARRAY[ROW(1, 'happy', '{x,\"y z\"}')::ext_pair, NULL], "
+                      "'sad'::ext_mood, '[1.5,2.5)'::ext_frange, "
+                      "'a=>1, \"b c\"=>NULL'::hstore, ARRAY['happy'::ext_mood]";
+    pgw_result *want = NULL;
+    assert_int_equal(pgw_query_result(c, sql, &want), PGW_OK);
+    pgw_stmt *st = NULL;
+    assert_int_equal(pgw_prepare(c, NULL, sql, NULL, 0, &st), PGW_OK);
+    for (uint16_t i = 0; i < pgw_stmt_ncols(st); i++)
+        assert_non_null(pgw_conn_type_info(c, pgw_stmt_column_type(st, i)));
+    const pgw_type_info *ti = pgw_conn_type_info(c, pgw_stmt_column_type(st, 3));
+    assert_string_equal(ti->name, "hstore");
+    int16_t bin = PGW_FORMAT_BINARY;
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_stmt_execute_send(st, NULL, 0, &bin, 1, &cur), PGW_OK);
+    pgw_status rc;
+    while ((rc = pgw_cursor_recv(cur)) == PGW_WANT_READ || rc == PGW_WANT_WRITE)
+        assert_true(pgw_conn_pump(c, rc) >= 0);
+    assert_int_equal(rc, PGW_OK);
+    for (uint16_t i = 0; i < pgw_cursor_ncols(cur); i++) {
+        assert_int_equal(pgw_cursor_column_format(cur, i), PGW_FORMAT_BINARY);
+        const char *p;
+        size_t len;
+        assert_int_equal(pgw_cursor_text(cur, i, &p, &len), PGW_OK);
+        const char *w = pgw_result_text(want, 0, i);
+        if (len != strlen(w) || memcmp(p, w, len) != 0)
+            fail_msg("column %u: rendered \"%.*s\", server printed \"%s\"", (unsigned)i,
+                     (int)len, p, w);
+    }
+    assert_int_equal(pgw_cursor_close(cur), PGW_OK);
+    pgw_result_free(want);
+    pgw_stmt_free(st);
+    assert_int_equal(pgw_exec(c, "DROP TYPE ext_pair, ext_mood, ext_frange CASCADE; "
+                                 "DROP DOMAIN ext_posint",
+                              NULL),
+                     PGW_OK);
+    pgw_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_result_formats_override),
         cmocka_unit_test(test_typed_params_round_trip),
         cmocka_unit_test(test_binary_text_matches_server_text),
+        cmocka_unit_test(test_registry_renders_user_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

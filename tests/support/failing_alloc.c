@@ -18,11 +18,14 @@ typedef union hdr {
     } h;
 } hdr;
 
-static bool refuse(failing_alloc *fa)
+static bool refuse(failing_alloc *fa, size_t n)
 {
     fa->calls++;
-    bool fail = fa->fail_at != 0 &&
-                (fa->calls == fa->fail_at || (fa->fail_after && fa->calls > fa->fail_at));
+    if (n > fa->largest_request)
+        fa->largest_request = n;
+    bool fail = (fa->fail_at != 0 &&
+                 (fa->calls == fa->fail_at || (fa->fail_after && fa->calls > fa->fail_at))) ||
+                (fa->max_block != 0 && n > fa->max_block);
     if (fail)
         fa->failures++;
     return fail;
@@ -39,7 +42,7 @@ static hdr *header_of(void *p, size_t n)
 static void *fa_alloc(void *ud, size_t n)
 {
     failing_alloc *fa = ud;
-    if (refuse(fa) || n > SIZE_MAX - sizeof(hdr))
+    if (refuse(fa, n) || n > SIZE_MAX - sizeof(hdr))
         return NULL;
     hdr *h = malloc(sizeof(hdr) + n);
     if (h == NULL)
@@ -57,7 +60,7 @@ static void *fa_realloc(void *ud, void *p, size_t old_n, size_t new_n)
 {
     failing_alloc *fa = ud;
     hdr *h = header_of(p, old_n);
-    if (refuse(fa) || new_n > SIZE_MAX - sizeof(hdr))
+    if (refuse(fa, new_n) || new_n > SIZE_MAX - sizeof(hdr))
         return NULL;
     hdr *q = realloc(h, sizeof(hdr) + new_n);
     if (q == NULL)

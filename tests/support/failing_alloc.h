@@ -27,6 +27,10 @@ typedef struct failing_alloc {
     size_t live_blocks;   /**< blocks allocated and not yet freed */
     size_t live_bytes;    /**< their total size */
     size_t peak_bytes;    /**< highest live_bytes seen */
+    size_t max_block;     /**< refuse any single request above this; 0 = no cap
+                               (hostile tests: a huge allocation must never be
+                               attempted, so it fails loudly instead of paging) */
+    size_t largest_request; /**< biggest size asked for, granted or not */
 } failing_alloc;
 
 /** Reset counters; fail the fail_at-th allocation (0 = never). */

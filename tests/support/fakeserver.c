@@ -424,7 +424,9 @@ fsi_wait fsi_advance(fs_server *fs)
             fs->step++;
             break;
         case ST_CLOSE:
+        case ST_RESET:
             fs->closed = true;
+            fs->reset = st->kind == ST_RESET;
             fs->step++;
             return FSI_STOPPED;
         case ST_EXPECT: {
@@ -522,6 +524,11 @@ bool fs_failed(const fs_server *fs, const char **msg)
     if (msg != NULL)
         *msg = fs->failed ? fs->err : NULL;
     return fs->failed;
+}
+
+bool fs_was_reset(const fs_server *fs)
+{
+    return fs->reset;
 }
 
 bool fs_closed(const fs_server *fs)

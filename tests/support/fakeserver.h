@@ -191,6 +191,10 @@ void fs_sleep(fs_script *s, unsigned ms);
 /** Hang up: nothing more is sent or read. In memory fs_closed() turns
  * true; on a socket the connection is shut down. */
 void fs_close(fs_script *s);
+/** Hang up abortively: on a socket the connection is closed with a TCP
+ * reset (SO_LINGER 0), so the client reads ECONNRESET rather than EOF; in
+ * memory it is fs_close(). */
+void fs_reset(fs_script *s);
 
 /* ---- SCRAM-SHA-256, server side ---- */
 
@@ -200,7 +204,8 @@ typedef enum fs_scram_tamper {
     FS_SCRAM_BAD_SIGNATURE,     /**< server-final carries a wrong v= */
     FS_SCRAM_FOREIGN_NONCE,     /**< server nonce does not extend the client's */
     FS_SCRAM_ERROR_FINAL,       /**< server-final is "e=invalid-proof" */
-    FS_SCRAM_SKIP_FINAL         /**< no SASLFinal at all (script AuthOk next) */
+    FS_SCRAM_SKIP_FINAL,        /**< no SASLFinal at all (script AuthOk next) */
+    FS_SCRAM_FINAL_TWICE        /**< the correct SASLFinal, sent twice */
 } fs_scram_tamper;
 
 typedef struct fs_scram_opts {
@@ -226,6 +231,13 @@ void fs_scram_opts_init(fs_scram_opts *o, const char *password);
  * channel-binding header, SASLFinal with the server signature. The
  * caller adds fs_send_auth_ok() (or not) afterwards. */
 void fs_scram(fs_script *s, const fs_scram_opts *o);
+/** A hostile SCRAM server: AuthenticationSASL (SCRAM-SHA-256), expect
+ * SASLInitialResponse, then SASLContinue with `tmpl` (len bytes) in which
+ * every "{nonce}" is replaced by the client's nonce — e.g.
+ * "r={nonce}xyz,s=,i=4096" for an empty salt. What follows is up to the
+ * script (usually fs_close(), or fs_expect_sasl_response() for a server
+ * first message the client must accept). The template is copied. */
+void fs_scram_server_first(fs_script *s, const char *tmpl, size_t len);
 
 /* ------------------------------------------------------------------------
  * Running a script
@@ -263,6 +275,8 @@ bool fs_done(const fs_server *fs);
 bool fs_failed(const fs_server *fs, const char **msg);
 /** The script reached fs_close() (or the socket was shut down). */
 bool fs_closed(const fs_server *fs);
+/** The hang-up was an fs_reset() step. */
+bool fs_was_reset(const fs_server *fs);
 /** Index of the next step to run (== fs_script_steps when finished). */
 size_t fs_step_index(const fs_server *fs);
 

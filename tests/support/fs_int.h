@@ -21,7 +21,8 @@ typedef enum step_kind {
     ST_CHECK_PARAM,
     ST_CALLBACK,
     ST_SLEEP,
-    ST_CLOSE
+    ST_CLOSE,
+    ST_RESET /* hang up with a TCP reset (socket mode); a close in memory */
 } step_kind;
 
 typedef enum expect_kind {
@@ -76,6 +77,7 @@ struct fs_server {
     bool failed;
     char err[512];
     bool closed;
+    bool reset;          /* the hang-up was fs_reset(): abort the connection */
     bool sleeping_ok;    /* socket mode: the current sleep step has been served */
     bool socket_mode;
     fs_msg *recv;

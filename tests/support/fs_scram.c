@@ -277,9 +277,11 @@ static bool on_client_final(fs_server *fs, void *ud)
         free(v);
     }
     if (final != NULL) {
-        if (pgw_build_auth_sasl_final(fs_out(fs), (const uint8_t *)final, strlen(final)) !=
-            PGW_OK)
-            abort();
+        int times = st->tamper == FS_SCRAM_FINAL_TWICE ? 2 : 1;
+        for (int i = 0; i < times; i++)
+            if (pgw_build_auth_sasl_final(fs_out(fs), (const uint8_t *)final, strlen(final)) !=
+                PGW_OK)
+                abort();
         free(final);
     }
     ok = true;
@@ -326,4 +328,84 @@ void fs_scram(fs_script *s, const fs_scram_opts *o)
     fs_callback(s, on_client_first, st, scram_free);
     fs_expect_sasl_response(s);
     fs_callback(s, on_client_final, st, NULL);
+}
+
+/* ---- a hostile server-first message ------------------------------------- */
+
+typedef struct raw_first {
+    char *tmpl;
+    size_t len;
+} raw_first;
+
+static void raw_first_free(void *ud)
+{
+    raw_first *rf = ud;
+    if (rf == NULL)
+        return;
+    free(rf->tmpl);
+    free(rf);
+}
+
+/* SASLInitialResponse -> SASLContinue(template with the client nonce). */
+static bool on_client_first_raw(fs_server *fs, void *ud)
+{
+    raw_first *rf = ud;
+    const fs_msg *m = fs_last_received(fs);
+    if (m == NULL || m->tag != PGW_FE_PASSWORD)
+        return fs_fail(fs, "SCRAM: no SASLInitialResponse to answer");
+    pgw_frame f = {.tag = m->tag, .body = m->body, .len = m->len};
+    const char *mech;
+    const uint8_t *data;
+    int32_t len;
+    if (pgw_parse_sasl_initial_response(&f, &mech, &data, &len) != PGW_OK || len < 0)
+        return fs_fail(fs, "SCRAM: malformed SASLInitialResponse");
+    const char *cf = (const char *)data;
+    const char *end = cf + len;
+    const char *r = NULL;
+    for (const char *q = cf; q + 3 <= end; q++)
+        if (memcmp(q, ",r=", 3) == 0) {
+            r = q + 3;
+            break;
+        }
+    if (r == NULL)
+        return fs_fail(fs, "SCRAM: client-first-message has no nonce");
+    size_t cn_len = 0;
+    while (r + cn_len < end && r[cn_len] != ',')
+        cn_len++;
+    static const char mark[] = "{nonce}";
+    const size_t mark_len = sizeof mark - 1;
+    pgw_buf msg;
+    pgw_buf_init(&msg, NULL, 0);
+    size_t i = 0;
+    while (i < rf->len) {
+        if (rf->len - i >= mark_len && memcmp(rf->tmpl + i, mark, mark_len) == 0) {
+            pgw_buf_append(&msg, r, cn_len);
+            i += mark_len;
+        } else {
+            pgw_buf_append(&msg, rf->tmpl + i, 1);
+            i++;
+        }
+    }
+    if (pgw_buf_status(&msg) != PGW_OK ||
+        pgw_build_auth_sasl_continue(fs_out(fs), msg.data, msg.len) != PGW_OK)
+        abort();
+    pgw_buf_free(&msg);
+    return true;
+}
+
+void fs_scram_server_first(fs_script *s, const char *tmpl, size_t len)
+{
+    static const char *const mechs[] = {"SCRAM-SHA-256"};
+    raw_first *rf = calloc(1, sizeof *rf);
+    if (rf == NULL)
+        abort();
+    rf->tmpl = malloc(len == 0 ? 1 : len);
+    if (rf->tmpl == NULL)
+        abort();
+    if (len > 0)
+        memcpy(rf->tmpl, tmpl, len);
+    rf->len = len;
+    fs_send_auth_sasl(s, mechs, 1);
+    fs_expect_sasl_initial(s, "SCRAM-SHA-256");
+    fs_callback(s, on_client_first_raw, rf, raw_first_free);
 }

@@ -567,6 +567,11 @@ void fs_close(fs_script *s)
     add_step(s, ST_CLOSE, "close");
 }
 
+void fs_reset(fs_script *s)
+{
+    add_step(s, ST_RESET, "reset");
+}
+
 /* MD5 of a concatenation, computed with OpenSSL directly: the fake server
  * checks the library and must not share its crypto seam. */
 static void md5_2(const void *a, size_t a_len, const void *b, size_t b_len, uint8_t out[16])

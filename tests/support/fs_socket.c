@@ -181,6 +181,16 @@ static void serve(fs_server *fs)
         }
     }
     (void)flush_out(fs);
+    if (fs->reset) {
+        /* SO_LINGER with a zero timeout turns close() into an abortive
+         * release: the client sees ECONNRESET instead of an orderly EOF. */
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        (void)setsockopt(fs->conn_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        close(fs->conn_fd);
+        fs->conn_fd = -1;
+        fs->closed = true;
+        return;
+    }
     /* Half-close, then let the client finish: it reads EOF, closes, and
      * anything it sent meanwhile is still checked against the (finished)
      * script unless the script hung up. */

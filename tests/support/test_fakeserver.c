@@ -2,6 +2,7 @@
  * (the proto.h builders), answers checked with the client-side parsers, in
  * memory and over a loopback socket; plus the SCRAM server checked against
  * an exchange recorded from PostgreSQL 15, and the failing allocator. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1158,9 +1159,113 @@ static void test_failing_alloc_fail_after_refuses_the_rest(void **state)
     assert_true(failing_alloc_clean(&fa));
 }
 
+/* ---- hostile-suite extensions (issue 8) ---- */
+
+static void test_fakeserver_scram_server_first_template_uses_client_nonce(void **state)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", NULL);
+    fs_scram_server_first(sc, "r={nonce}XY,s=,i={nonce}", 24);
+    fs_server *fs = fs_new(sc);
+    send_startup(fs, "alice", NULL);
+    answer a = {0};
+    take(fs, &a);
+    assert_int_equal(a.n, 1);
+    assert_auth_payload(&a.f[0], PGW_AUTH_SASL, NULL);
+    scram_round(fs, "n,,n=,r=abcDEF", true, &a);
+    assert_int_equal(a.n, 1);
+    assert_auth_payload(&a.f[0], PGW_AUTH_SASL_CONTINUE, "r=abcDEFXY,s=,i=abcDEF");
+    assert_true(fs_done(fs));
+    answer_free(&a);
+    fs_free(fs);
+}
+
+static void test_fakeserver_scram_final_twice_sends_two_finals(void **state)
+{
+    fs_server *fs = pg15_scram_server(PG15_PASSWORD, FS_SCRAM_FINAL_TWICE, false);
+    send_startup(fs, "alice", NULL);
+    answer a = {0};
+    take(fs, &a);
+    scram_round(fs, PG15_CLIENT_FIRST, true, &a);
+    scram_round(fs, PG15_CLIENT_FINAL, false, &a);
+    assert_ok(fs);
+    /* Both finals, then the script's AuthenticationOk and ReadyForQuery. */
+    assert_string_equal(tags(&a), "RRRZ");
+    assert_auth_payload(&a.f[0], PGW_AUTH_SASL_FINAL, PG15_SERVER_FINAL);
+    assert_auth_payload(&a.f[1], PGW_AUTH_SASL_FINAL, PG15_SERVER_FINAL);
+    assert_auth_payload(&a.f[2], PGW_AUTH_OK, NULL);
+    answer_free(&a);
+    fs_free(fs);
+}
+
+static void test_fakeserver_reset_in_memory_is_a_close(void **state)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", NULL);
+    fs_send_raw(sc, "R\x00\x00", 3);
+    fs_reset(sc);
+    fs_server *fs = fs_new(sc);
+    send_startup(fs, "alice", NULL);
+    const uint8_t *p;
+    assert_int_equal(fs_output(fs, &p), 3);
+    assert_true(fs_closed(fs));
+    assert_true(fs_was_reset(fs));
+    assert_true(fs_done(fs));
+    fs_free(fs);
+}
+
+static void test_fakeserver_socket_reset_is_econnreset(void **state)
+{
+    fs_script *sc = fs_script_new();
+    fs_expect_startup(sc, "alice", NULL);
+    fs_reset(sc);
+    fs_server *fs = fs_new(sc);
+    fs_set_timeout(fs, 3000);
+    uint16_t port = 0;
+    assert_int_equal(fs_listen(fs, &port), PGW_OK);
+    assert_int_equal(fs_serve_thread_start(fs), PGW_OK);
+    int fd = connect_to(port);
+    pgw_buf b;
+    pgw_buf_init(&b, NULL, 0);
+    const char *names[] = {"user"};
+    const char *values[] = {"alice"};
+    assert_int_equal(pgw_build_startup(&b, names, values, 1), PGW_OK);
+    assert_int_equal(send(fd, b.data, b.len, MSG_NOSIGNAL), (ssize_t)b.len);
+    pgw_buf_free(&b);
+    fs_serve_thread_join(fs);
+    uint8_t buf[16];
+    ssize_t r = recv(fd, buf, sizeof buf, 0);
+    assert_int_equal(r, -1);
+    assert_int_equal(errno, ECONNRESET);
+    assert_true(fs_was_reset(fs));
+    close(fd);
+    fs_free(fs);
+}
+
+static void test_failing_alloc_max_block_refuses_big_requests(void **state)
+{
+    failing_alloc fa;
+    failing_alloc_init(&fa, 0);
+    fa.max_block = 1024;
+    const pgw_allocator *a = failing_alloc_get(&fa);
+    void *p = a->alloc(a->ud, 1024);
+    assert_non_null(p);
+    assert_null(a->alloc(a->ud, 1025));
+    assert_null(a->realloc(a->ud, p, 1024, (size_t)1 << 31));
+    assert_int_equal(fa.largest_request, (size_t)1 << 31);
+    assert_int_equal(fa.failures, 2);
+    a->free(a->ud, p, 1024);
+    assert_true(failing_alloc_clean(&fa));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fakeserver_scram_server_first_template_uses_client_nonce),
+        cmocka_unit_test(test_fakeserver_scram_final_twice_sends_two_finals),
+        cmocka_unit_test(test_fakeserver_reset_in_memory_is_a_close),
+        cmocka_unit_test(test_fakeserver_socket_reset_is_econnreset),
+        cmocka_unit_test(test_failing_alloc_max_block_refuses_big_requests),
         cmocka_unit_test(test_fakeserver_trust_and_query_completes),
         cmocka_unit_test(test_fakeserver_bytewise_feed_completes),
         cmocka_unit_test(test_fakeserver_unexpected_message_fails_with_description),
