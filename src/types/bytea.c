@@ -2,19 +2,9 @@
  * reads them and byteaout() prints them. The binary form is the raw
  * bytes and needs no codec. */
 #include "pgwire/types_strings.h"
+#include "types/types_int.h"
 
 #include "common/common_int.h"
-
-static int bytea_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static bool bytea_is_space(char c)
 {
@@ -35,7 +25,7 @@ static pgw_status hex_size(const char *p, size_t len, size_t *n)
         /* The server allows whitespace between digit pairs only. */
         if (bytea_is_space(p[i]) && digits % 2 == 0)
             continue;
-        if (bytea_hexval(p[i]) < 0)
+        if (pgwi_hex_digit(p[i]) < 0)
             return PGW_E_INVALID;
         digits++;
     }
@@ -82,7 +72,7 @@ pgw_status pgw_decode_bytea_text(const char *p, size_t len, pgw_buf *out)
     if (hex) {
         int hi = -1;
         for (size_t i = 2; i < len; i++) {
-            int d = bytea_hexval(p[i]);
+            int d = pgwi_hex_digit(p[i]);
             if (d < 0)
                 continue; /* whitespace, validated above */
             if (hi < 0) {

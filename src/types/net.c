@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pgwire/types_strings.h"
+#include "types/types_int.h"
 
 #include "common/common_int.h"
 
@@ -166,17 +167,6 @@ static bool net_is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int net_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "/n" with n <= max, or nothing. *bits = -1 when absent. */
 static bool parse_bits(const char *p, size_t len, size_t *i, unsigned max, int *bits)
 {
@@ -278,7 +268,7 @@ static bool parse_ipv6(const char *p, size_t len, pgw_inet *v)
         size_t start = i;
         unsigned w = 0;
         int d;
-        while (i < len && (d = net_hexval(p[i])) >= 0 && i - start < 5) {
+        while (i < len && (d = pgwi_hex_digit(p[i])) >= 0 && i - start < 5) {
             w = w << 4 | (unsigned)d;
             i++;
         }
@@ -419,7 +409,7 @@ static bool match_hex_pattern(const char *p, size_t len, const char *pat, uint8_
         return false;
     for (size_t i = 0; i < len; i++) {
         if (pat[i] == 'h') {
-            int d = net_hexval(p[i]);
+            int d = pgwi_hex_digit(p[i]);
             if (d < 0)
                 return false;
             if (nd % 2 == 0)
@@ -463,7 +453,7 @@ pgw_status pgw_decode_macaddr8_text(const char *p, size_t len, pgw_macaddr8 *out
     while (i < len) {
         if (n == 8 || i + 1 >= len)
             return PGW_E_INVALID;
-        int hi = net_hexval(p[i]), lo = net_hexval(p[i + 1]);
+        int hi = pgwi_hex_digit(p[i]), lo = pgwi_hex_digit(p[i + 1]);
         if (hi < 0 || lo < 0)
             return PGW_E_INVALID;
         b[n++] = (uint8_t)(hi << 4 | lo);

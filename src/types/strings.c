@@ -127,17 +127,6 @@ pgw_status pgw_encode_bit_text(pgw_buf *out, pgw_bits v)
     return PGW_OK;
 }
 
-static int bit_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 pgw_status pgw_decode_bit_text(const char *p, size_t len, pgw_buf *out, size_t *nbits)
 {
     if (!out || !nbits || (!p && len))
@@ -146,7 +135,7 @@ pgw_status pgw_decode_bit_text(const char *p, size_t len, pgw_buf *out, size_t *
     size_t start = len > 0 && (hex || p[0] == 'b' || p[0] == 'B') ? 1 : 0;
     size_t ndig = len - start;
     for (size_t i = start; i < len; i++)
-        if (hex ? bit_hexval(p[i]) < 0 : (p[i] != '0' && p[i] != '1'))
+        if (hex ? pgwi_hex_digit(p[i]) < 0 : (p[i] != '0' && p[i] != '1'))
             return PGW_E_INVALID;
     if (hex && ndig > PGW_BITS_MAX_LEN / 4)
         return PGW_E_TOO_LARGE;
@@ -163,7 +152,7 @@ pgw_status pgw_decode_bit_text(const char *p, size_t len, pgw_buf *out, size_t *
         for (size_t i = 0; i < ndig; i++) {
             char c = p[start + i];
             if (hex) {
-                unsigned d = (unsigned)bit_hexval(c);
+                unsigned d = (unsigned)pgwi_hex_digit(c);
                 w[i / 2] |= (uint8_t)(i % 2 ? d : d << 4);
             } else if (c == '1') {
                 w[i / 8] |= (uint8_t)(0x80u >> (i % 8));

@@ -23,6 +23,18 @@
  * must not recurse without bound. */
 #define PGWI_RENDER_MAX_DEPTH 64u
 
+/* The value of a hexadecimal digit, or -1. */
+static inline int pgwi_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* numbers.c family (bool, int2/4/8, oid, float4/8, numeric, and the other
  * fixed-width scalars: xid, cid, xid8, pg_lsn, tid, ...). */
 pgw_status pgwi_render_numbers(pgw_buf *out, uint32_t oid, const uint8_t *p, size_t len,

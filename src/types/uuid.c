@@ -2,17 +2,7 @@
 #include <string.h>
 
 #include "pgwire/types_strings.h"
-
-static int uuid_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "types/types_int.h"
 
 pgw_status pgw_decode_uuid_bin(const uint8_t *p, size_t len, pgw_uuid *out)
 {
@@ -38,7 +28,7 @@ pgw_status pgw_decode_uuid_text(const char *p, size_t len, pgw_uuid *out)
     for (size_t k = 0; k < 16; k++) {
         if (end - i < 2)
             return PGW_E_INVALID;
-        int hi = uuid_hexval(p[i]), lo = uuid_hexval(p[i + 1]);
+        int hi = pgwi_hex_digit(p[i]), lo = pgwi_hex_digit(p[i + 1]);
         if (hi < 0 || lo < 0)
             return PGW_E_INVALID;
         b[k] = (uint8_t)(hi << 4 | lo);
