@@ -57,7 +57,7 @@ static pgw_status validate_options(pgw_conn *c)
                 "gssencmode value \"require\" invalid when GSSAPI support is not compiled in");
     }
     /* Integer options, checked as libpq's pqParseIntParam checks them. */
-    static const int int_opts[] = {PGWI_OPT_PORT,           PGWI_OPT_CONNECT_TIMEOUT,
+    static const int int_opts[] = {PGWI_OPT_CONNECT_TIMEOUT,
                                    PGWI_OPT_KEEPALIVES,     PGWI_OPT_KEEPALIVES_IDLE,
                                    PGWI_OPT_KEEPALIVES_INTERVAL, PGWI_OPT_KEEPALIVES_COUNT,
                                    PGWI_OPT_TCP_USER_TIMEOUT};
@@ -75,18 +75,7 @@ static pgw_status validate_options(pgw_conn *c)
                                    "invalid integer value \"%s\" for connection option \"%s\"", v,
                                    pgwi_opt_table[int_opts[i]].keyword);
         }
-        if (int_opts[i] == PGWI_OPT_PORT && (n < 1 || n > 65535))
-            return pgwi_conn_break(c, PGW_E_INVALID, "invalid port number: \"%s\"", v);
     }
-    if ((v = c->opt[PGWI_OPT_HOST]) != NULL && strchr(v, ',') != NULL)
-        return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
-                               "multiple hosts in \"host\" are not supported yet");
-    if ((v = c->opt[PGWI_OPT_HOSTADDR]) != NULL && strchr(v, ',') != NULL)
-        return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
-                               "multiple addresses in \"hostaddr\" are not supported yet");
-    if ((v = c->opt[PGWI_OPT_PORT]) != NULL && strchr(v, ',') != NULL)
-        return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
-                               "multiple ports in \"port\" are not supported yet");
     /* replication, target_session_attrs, load_balance_hosts, requirepeer
      * (conninfo.c). */
     return pgwi_conninfo_validate(c);

@@ -341,8 +341,13 @@ pgw_status pgwi_value_bool(const pgw_value *v, int format, uint32_t type, bool *
  * first). Text-identical types (text, varchar, name, json, ...) are
  * copied. */
 pgw_status pgwi_value_render(const pgw_conn *c, const pgw_value *v, uint32_t type, pgw_buf *out);
-/* Whether a binary value of this type is its own text. */
-bool pgwi_binary_is_text(uint32_t type);
+/* Whether a binary value of this type is its own text (text, varchar,
+ * bpchar, name, unknown, json, xml). Inline: on every pgw_cursor_text. */
+static inline bool pgwi_binary_is_text(uint32_t type)
+{
+    return type == 25u || type == 1043u || type == 1042u || type == 19u || type == 705u ||
+           type == 114u || type == 142u;
+}
 /* The type registry (registry.c): wire the render context's lookup to it;
  * free it. */
 void pgwi_registry_init(pgw_conn *c);

@@ -3,6 +3,7 @@
  * the key=value scanner (URIs are in conninfo_uri.c), the engine's parse
  * and validation, and the public pgw_conninfo API. libpq's quoting rules
  * and error texts are followed so strings carry over unchanged. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "conn/conninfo_int.h"
@@ -342,21 +343,21 @@ static bool one_of(const char *v, const char *const *set)
 pgw_status pgwi_conninfo_validate(pgw_conn *c)
 {
     const char *v;
-    /* libpq's values; only "any" needs no knowledge of the server's
-     * read-only state, which this version does not query yet. */
     static const char *const tsa[] = {"any",     "read-write", "read-only", "primary",
                                       "standby", "prefer-standby", NULL};
-    if ((v = c->opt[PGWI_OPT_TARGET_SESSION_ATTRS]) != NULL && *v != '\0') {
-        if (!one_of(v, tsa))
-            return pgwi_conn_break(c, PGW_E_INVALID, "invalid target_session_attrs value: \"%s\"",
-                                   v);
-        if (strcmp(v, "any") != 0)
-            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
-                                   "target_session_attrs value \"%s\" is not supported yet "
-                                   "(only \"any\")",
-                                   v);
-    }
-    /* With one host, random order is the given order. */
+    if ((v = c->opt[PGWI_OPT_TARGET_SESSION_ATTRS]) != NULL && *v != '\0' && !one_of(v, tsa))
+        return pgwi_conn_break(c, PGW_E_INVALID, "invalid target_session_attrs value: \"%s\"", v);
+    /* The host list's pairing and its ports, checked before any connect so
+     * a typo fails the same way whichever host is up. */
+    char errbuf[160];
+    pgwi_hosts hosts;
+    pgw_status rc = pgwi_hosts_parse(c->a, c->opt[PGWI_OPT_HOST], c->opt[PGWI_OPT_HOSTADDR],
+                                     c->opt[PGWI_OPT_PORT], &hosts, errbuf, sizeof errbuf);
+    if (rc == PGW_E_NOMEM)
+        return rc;
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, rc, "%s", errbuf);
+    pgwi_hosts_free(c->a, &hosts);
     static const char *const lbh[] = {"disable", "random", NULL};
     if ((v = c->opt[PGWI_OPT_LOAD_BALANCE_HOSTS]) != NULL && *v != '\0' && !one_of(v, lbh))
         return pgwi_conn_break(c, PGW_E_INVALID, "invalid load_balance_hosts value: \"%s\"", v);
@@ -544,4 +545,190 @@ const char *const *pgw_conninfo_untrusted_keywords(void)
                                        "load_balance_hosts",
                                        NULL};
     return safe;
+}
+
+/* ---- several hosts --------------------------------------------------------- */
+
+/* libpq's count_comma_separated_elems: commas + 1, no escaping. */
+static size_t count_elems(const char *s)
+{
+    size_t n = 1;
+    for (; *s != '\0'; s++)
+        if (*s == ',')
+            n++;
+    return n;
+}
+
+static bool given(const char *v)
+{
+    return v != NULL && *v != '\0';
+}
+
+void pgwi_hosts_free(const pgw_allocator *a, pgwi_hosts *h)
+{
+    if (h == NULL || h->v == NULL)
+        return;
+    for (size_t i = 0; i < h->n; i++) {
+        free_str(a, &h->v[i].host);
+        free_str(a, &h->v[i].hostaddr);
+        free_str(a, &h->v[i].port);
+    }
+    pgwi_free(a, h->v, h->n * sizeof *h->v);
+    h->v = NULL;
+    h->n = 0;
+}
+
+/* Fill slot `field` (offset into pgwi_host) of entries 0..n-1 from the
+ * list s; list elements beyond n are ignored (the caller counted). */
+static pgw_status split_into(const pgw_allocator *a, const char *s, pgwi_hosts *h,
+                             size_t offset)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        const char *e = s;
+        while (*e != '\0' && *e != ',')
+            e++;
+        char *v = pgwi_strndup(a, s, (size_t)(e - s));
+        if (v == NULL)
+            return PGW_E_NOMEM;
+        *(char **)(void *)((char *)&h->v[i] + offset) = v;
+        s = *e == ',' ? e + 1 : e;
+    }
+    return PGW_OK;
+}
+
+static pgw_status check_port(const char *p, char *errbuf, size_t errlen)
+{
+    if (*p == '\0')
+        return PGW_OK; /* the default port */
+    int n;
+    if (!pgwi_parse_int_option(p, &n)) {
+        while (ci_is_space(*p))
+            p++;
+        set_err(errbuf, errlen, "invalid integer value \"%s\" for connection option \"port\"", p);
+        return PGW_E_INVALID;
+    }
+    if (n < 1 || n > 65535) {
+        set_err(errbuf, errlen, "invalid port number: \"%s\"", p);
+        return PGW_E_INVALID;
+    }
+    return PGW_OK;
+}
+
+pgw_status pgwi_hosts_parse(const pgw_allocator *a, const char *host, const char *hostaddr,
+                            const char *port, pgwi_hosts *out, char *errbuf, size_t errlen)
+{
+    out->v = NULL;
+    out->n = 0;
+    if (errbuf != NULL && errlen > 0)
+        errbuf[0] = '\0';
+    /* hostaddr, when given, decides the count; then host; else one entry
+     * for the default host. */
+    size_t n = given(hostaddr) ? count_elems(hostaddr) : given(host) ? count_elems(host) : 1;
+    if (given(hostaddr) && given(host) && count_elems(host) != n) {
+        set_err(errbuf, errlen, "could not match %zu host names to %zu hostaddr values",
+                count_elems(host), n);
+        return PGW_E_INVALID;
+    }
+    size_t nports = given(port) ? count_elems(port) : 0;
+    if (nports > 1 && nports != n) {
+        set_err(errbuf, errlen, "could not match %zu port numbers to %zu hosts", nports, n);
+        return PGW_E_INVALID;
+    }
+    out->v = pgwi_alloc_array(a, n, sizeof *out->v);
+    if (out->v == NULL)
+        return PGW_E_NOMEM;
+    memset(out->v, 0, n * sizeof *out->v);
+    out->n = n;
+    static const char none[] = "";
+    pgw_status rc = split_into(a, given(host) ? host : none, out, offsetof(pgwi_host, host));
+    if (rc == PGW_OK)
+        rc = split_into(a, given(hostaddr) ? hostaddr : none, out,
+                        offsetof(pgwi_host, hostaddr));
+    if (rc == PGW_OK && nports == 1) {
+        for (size_t i = 0; i < n && rc == PGW_OK; i++)
+            if ((out->v[i].port = pgwi_strndup(a, port, strlen(port))) == NULL)
+                rc = PGW_E_NOMEM;
+    } else if (rc == PGW_OK) {
+        rc = split_into(a, nports > 0 ? port : none, out, offsetof(pgwi_host, port));
+    }
+    for (size_t i = 0; i < n && rc == PGW_OK; i++)
+        rc = check_port(out->v[i].port, errbuf, errlen);
+    if (rc != PGW_OK) {
+        if (rc == PGW_E_NOMEM)
+            set_err(errbuf, errlen, "out of memory");
+        pgwi_hosts_free(a, out);
+    }
+    return rc;
+}
+
+pgwi_tsa pgwi_tsa_from_option(const char *v)
+{
+    static const struct {
+        const char *name;
+        pgwi_tsa t;
+    } map[] = {{"read-write", PGWI_TSA_READ_WRITE}, {"read-only", PGWI_TSA_READ_ONLY},
+               {"primary", PGWI_TSA_PRIMARY},       {"standby", PGWI_TSA_STANDBY},
+               {"prefer-standby", PGWI_TSA_PREFER_STANDBY}};
+    for (size_t i = 0; v != NULL && i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(v, map[i].name) == 0)
+            return map[i].t;
+    return PGWI_TSA_ANY;
+}
+
+pgwi_tribool pgwi_tribool_from_param(const char *v)
+{
+    if (v == NULL)
+        return PGWI_UNKNOWN;
+    return strcmp(v, "on") == 0 ? PGWI_YES : PGWI_NO;
+}
+
+static const char q_read_only[] = "SHOW transaction_read_only";
+static const char q_recovery[] = "SELECT pg_catalog.pg_is_in_recovery()";
+
+const char *pgwi_tsa_check(pgwi_tsa t, pgwi_tribool hot_standby, pgwi_tribool read_only,
+                           const char **query)
+{
+    *query = NULL;
+    switch (t) {
+    case PGWI_TSA_ANY:
+        return NULL;
+    case PGWI_TSA_READ_WRITE:
+    case PGWI_TSA_READ_ONLY: {
+        /* Both must be known: either one being on makes the session
+         * read-only. */
+        if (hot_standby == PGWI_UNKNOWN || read_only == PGWI_UNKNOWN) {
+            *query = q_read_only;
+            return NULL;
+        }
+        bool ro = hot_standby == PGWI_YES || read_only == PGWI_YES;
+        if (t == PGWI_TSA_READ_WRITE)
+            return ro ? "session is read-only" : NULL;
+        return ro ? NULL : "session is not read-only";
+    }
+    case PGWI_TSA_PRIMARY:
+    case PGWI_TSA_STANDBY:
+    case PGWI_TSA_PREFER_STANDBY:
+        if (hot_standby == PGWI_UNKNOWN) {
+            *query = q_recovery;
+            return NULL;
+        }
+        if (t == PGWI_TSA_PRIMARY)
+            return hot_standby == PGWI_YES ? "server is in hot standby mode" : NULL;
+        return hot_standby == PGWI_NO ? "server is not in hot standby mode" : NULL;
+    }
+    return NULL;
+}
+
+void pgwi_tsa_note_answer(const char *query, const char *value, pgwi_tribool *hot_standby,
+                          pgwi_tribool *read_only)
+{
+    if (strcmp(query, q_read_only) == 0) {
+        /* "on" proves one of the two is on without saying which; for the
+         * read-only question that is enough, so libpq claims both. */
+        pgwi_tribool b = strncmp(value, "on", 2) == 0 ? PGWI_YES : PGWI_NO;
+        *hot_standby = b;
+        *read_only = b;
+    } else {
+        *hot_standby = value[0] == 't' ? PGWI_YES : PGWI_NO;
+    }
 }

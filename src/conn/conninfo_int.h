@@ -84,4 +84,67 @@ pgw_status pgwi_service_parse(const char *text, size_t len, const char *service,
                               pgwi_kw_sink sink, void *ud, bool *found, char *errbuf,
                               size_t errlen);
 
+/* ---- several hosts (libpq's connhost list) -------------------------------- */
+
+/* One entry of the host list: owned, NUL-terminated; "" = not given (the
+ * default socket directory / port 5432 apply when connecting). */
+typedef struct pgwi_host {
+    char *host, *hostaddr, *port;
+} pgwi_host;
+
+typedef struct pgwi_hosts {
+    pgwi_host *v;
+    size_t n;
+} pgwi_hosts;
+
+/* Split the comma-separated host, hostaddr and port options into entries
+ * with libpq's pairing rules: hostaddr, when given, sets the count and host
+ * must match it; one port serves every host, otherwise there must be one
+ * per host. Every non-empty port is checked as libpq checks it.
+ * PGW_OK; PGW_E_INVALID with libpq's message in errbuf ("could not match 2
+ * port numbers to 3 hosts", "invalid port number: \"x\"", ...);
+ * PGW_E_NOMEM. On failure *out is empty.
+ * Ownership: caller owns *out; release with pgwi_hosts_free(). */
+pgw_status pgwi_hosts_parse(const pgw_allocator *a, const char *host, const char *hostaddr,
+                            const char *port, pgwi_hosts *out, char *errbuf, size_t errlen);
+
+/* NULL-safe; leaves *h empty. */
+void pgwi_hosts_free(const pgw_allocator *a, pgwi_hosts *h);
+
+/* target_session_attrs, decoded. */
+typedef enum pgwi_tsa {
+    PGWI_TSA_ANY,
+    PGWI_TSA_READ_WRITE,
+    PGWI_TSA_READ_ONLY,
+    PGWI_TSA_PRIMARY,
+    PGWI_TSA_STANDBY,
+    PGWI_TSA_PREFER_STANDBY,
+} pgwi_tsa;
+
+/* The value of an already validated option (NULL or "" = any). */
+pgwi_tsa pgwi_tsa_from_option(const char *v);
+
+/* A server-reported boolean (ParameterStatus or a query's answer). */
+typedef enum pgwi_tribool { PGWI_UNKNOWN, PGWI_NO, PGWI_YES } pgwi_tribool;
+
+/* libpq 14's decision for one server, from in_hot_standby and
+ * default_transaction_read_only. When the answer needs a query the server
+ * did not make unnecessary, *query is set ("SHOW transaction_read_only" or
+ * "SELECT pg_catalog.pg_is_in_recovery()") and NULL is returned: run it,
+ * feed the answer back with pgwi_tsa_note_answer() and ask again.
+ * Otherwise *query is NULL and the result is NULL (accepted) or libpq's
+ * reason for refusing the server ("session is read-only", ...). */
+const char *pgwi_tsa_check(pgwi_tsa t, pgwi_tribool hot_standby, pgwi_tribool read_only,
+                           const char **query);
+
+/* Record the answer (the first column of the one row) to the query
+ * pgwi_tsa_check asked for, as libpq reads it: for SHOW
+ * transaction_read_only "on..." sets both flags YES, anything else both NO;
+ * for pg_is_in_recovery() "t..." sets hot_standby YES, else NO. */
+void pgwi_tsa_note_answer(const char *query, const char *value, pgwi_tribool *hot_standby,
+                          pgwi_tribool *read_only);
+
+/* A ParameterStatus boolean ("on"/"off"); NULL = not reported. */
+pgwi_tribool pgwi_tribool_from_param(const char *v);
+
 #endif

@@ -201,22 +201,6 @@ pgw_status pgwi_value_date(const pgw_value *v, int format, uint32_t type, int32_
     return pgw_decode_date_text((const char *)v->ptr, (size_t)v->len, out);
 }
 
-bool pgwi_binary_is_text(uint32_t type)
-{
-    switch (type) {
-    case PGW_OID_TEXT:
-    case PGW_OID_VARCHAR:
-    case PGW_OID_BPCHAR:
-    case PGW_OID_NAME:
-    case PGW_OID_UNKNOWN:
-    case PGW_OID_JSON:
-    case PGW_OID_XML:
-        return true;
-    default:
-        return false;
-    }
-}
-
 pgw_status pgwi_value_render(const pgw_conn *c, const pgw_value *v, uint32_t type, pgw_buf *out)
 {
     pgw_buf_reset(out);

@@ -6,6 +6,7 @@
 
 #include "io/conninfo_io.h"
 #include "io/io_int.h"
+#include "io/multihost.h"
 #include "pgwire/datetime.h"
 
 /* Read in large chunks: one recv per 64 KiB of rows keeps system calls off
@@ -287,11 +288,11 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
         return rc;
 
     int timeout = connect_timeout_ms(c);
-    const char *port = pgw_conn_option(c, "port");
+    /* Socket options shared by every host; multihost.c fills in where. */
     pgw_transport_target target = {
-        .host = pgw_conn_option(c, "host"),
-        .hostaddr = pgw_conn_option(c, "hostaddr"),
-        .port = port != NULL && *port != '\0' ? port : "5432",
+        .host = NULL,
+        .hostaddr = NULL,
+        .port = "5432",
         .connect_timeout_ms = timeout,
         .keepalives = int_option(c, "keepalives", 1) != 0,
         .keepalives_idle = int_option(c, "keepalives_idle", 0),
@@ -299,7 +300,13 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
         .keepalives_count = int_option(c, "keepalives_count", 0),
         .tcp_user_timeout_ms = int_option(c, "tcp_user_timeout", 0),
     };
-    rc = attempt(c, io, &target, timeout);
+    return pgwi_connect_hosts(c, io, &target, timeout);
+}
+
+pgw_status pgwi_io_attempt_host(pgw_conn *c, pgwi_io *io, const pgw_transport_target *target,
+                                int timeout)
+{
+    pgw_status rc = attempt(c, io, target, timeout);
     /* sslmode allow/prefer: one more attempt of the other kind when the
      * first was refused in a way libpq retries (never after a TLS
      * verification failure or an error reply to SSLRequest). */
@@ -309,7 +316,7 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
             io->handle = NULL;
         }
         io->write_failed = false;
-        rc = attempt(c, io, &target, timeout);
+        rc = attempt(c, io, target, timeout);
     }
     return rc;
 }

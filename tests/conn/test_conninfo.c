@@ -211,8 +211,8 @@ static void test_conn_new_refuses_what_it_cannot_honour(void **s)
     /* Security settings are never silently ignored. */
     expect_new_fails("gssencmode=require", PGW_E_UNSUPPORTED,
                      "gssencmode value \"require\" invalid when GSSAPI support is not compiled in");
-    expect_new_fails("host=a,b", PGW_E_UNSUPPORTED,
-                     "multiple hosts in \"host\" are not supported yet");
+    expect_new_fails("host=a,b port=1,2,3", PGW_E_INVALID,
+                     "could not match 3 port numbers to 2 hosts");
     expect_new_fails("replication=database", PGW_E_UNSUPPORTED,
                      "replication connections are not supported yet");
 }

@@ -303,8 +303,6 @@ static void test_conn_new_takes_uris_and_refuses_parse_only_keywords(void **s)
          "connection option \"oauth_issuer\" is not supported"},
         {"target_session_attrs=sometimes", PGW_E_INVALID,
          "invalid target_session_attrs value: \"sometimes\""},
-        {"target_session_attrs=read-write", PGW_E_UNSUPPORTED,
-         "target_session_attrs value \"read-write\" is not supported yet (only \"any\")"},
         {"load_balance_hosts=on", PGW_E_INVALID, "invalid load_balance_hosts value: \"on\""},
         {"replication=true", PGW_E_UNSUPPORTED, "replication connections are not supported yet"},
         {"gssencmode=require", PGW_E_UNSUPPORTED,

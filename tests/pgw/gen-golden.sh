@@ -38,7 +38,7 @@ fi
 
 cd "$dir/cases"
 for name in "${names[@]}"; do
-    args=() stdin= pgw_only=0 version_line=0
+    args=() stdin= pgw_only=0 version_line=0 stdout_filter=
     . "./$name.case"
     if [ "$pgw_only" = 1 ]; then
         echo "gen-golden: $name is pgw-only; its golden files are kept"
@@ -49,6 +49,9 @@ for name in "${names[@]}"; do
     "$psql" "${args[@]}" <"${stdin:-/dev/null}" >"$out.stdout" 2>"$out.stderr" || status=$?
     echo "$status" >"$out.status"
     sed -i 's/^psql:/pgw:/' "$out.stderr"
+    if [ -n "$stdout_filter" ]; then
+        sed -i -e "$stdout_filter" "$out.stdout"
+    fi
     pgw_normalize_stderr "$out.stderr"
     echo "gen-golden: $name (status $status)"
 done

@@ -9,7 +9,12 @@
 #   stdin=FILE        optional: standard input, relative to cases/
 #   pgw_only=1        optional: the golden files are written by hand
 #                     (behaviour psql does not share, e.g. --version)
-# and runs from tests/pgw/cases/, so -f paths (and the "pgw:FILE:LINE:"
+#   stdout_filter=SED optional: a sed script applied to stdout, for lines
+#                     that differ between psql and pgw by design (\set's
+#                     VERSION, the fixture's PORT)
+# PGW_CASE_EXTRA_ARGS (whitespace-separated) go before the case's own
+# arguments: binary-cases.sh runs every case again with --binary. The case
+# runs from tests/pgw/cases/, so -f paths (and the "pgw:FILE:LINE:"
 # prefixes) are relative. The golden files are golden/NAME.stdout,
 # golden/NAME.stderr and golden/NAME.status.
 set -uo pipefail
@@ -24,7 +29,7 @@ esac
 . "$dir/pgw-env.sh"
 pgw_case_env || exit 1
 
-args=() stdin= pgw_only=0 version_line=0
+args=() stdin= pgw_only=0 version_line=0 stdout_filter=
 . "$dir/cases/$name.case"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgw-case.XXXXXX")
@@ -32,9 +37,13 @@ trap 'rm -rf "$work"' EXIT
 
 cd "$dir/cases" || exit 1
 status=0
-"$pgw" "${args[@]}" <"${stdin:-/dev/null}" >"$work/stdout" 2>"$work/stderr" || status=$?
+# shellcheck disable=SC2086
+"$pgw" ${PGW_CASE_EXTRA_ARGS:-} "${args[@]}" <"${stdin:-/dev/null}" >"$work/stdout" 2>"$work/stderr" || status=$?
 echo "$status" >"$work/status"
 pgw_normalize_stderr "$work/stderr"
+if [ -n "$stdout_filter" ]; then
+    sed -i -e "$stdout_filter" "$work/stdout"
+fi
 if [ "$version_line" = 1 ]; then
     # the version changes with every release
     sed -i 's/^pgw (pgwire) [0-9][0-9.]*$/pgw (pgwire) VERSION/' "$work/stdout"

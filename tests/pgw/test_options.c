@@ -85,13 +85,13 @@ static void test_options_variables_set_and_unset(void **state)
     assert_int_equal(parse(&o, ARGS("-v", "ON_ERROR_STOP=1", "--set=QUIET=on",
                                     "--variable=FETCH_COUNT=0x10", "-v", "OTHER=x")),
                      PGWC_PARSE_RUN);
-    assert_true(o.on_error_stop);
-    assert_true(o.quiet);
-    assert_int_equal(o.print.fetch_count, 16);
+    assert_true(o.vars.settings.on_error_stop);
+    assert_true(o.vars.settings.quiet);
+    assert_int_equal(o.vars.settings.fetch_count, 16);
     pgwc_options_free(&o);
     assert_int_equal(parse(&o, ARGS("-v", "ON_ERROR_STOP=1", "-v", "ON_ERROR_STOP")),
                      PGWC_PARSE_RUN);
-    assert_false(o.on_error_stop);
+    assert_false(o.vars.settings.on_error_stop);
     pgwc_options_free(&o);
 }
 
@@ -124,6 +124,21 @@ static void test_options_conninfo_in_libpq_order(void **state)
     assert_true(pgwc_options_conninfo(&o, &ci));
     assert_string_equal(ci.data, "host='db host' port='5433' user='o\\'brien' "
                                  "dbname='app\\\\db' fallback_application_name='pgw'");
+    pgwc_str_free(&ci);
+    pgwc_options_free(&o);
+}
+
+static void test_options_dbname_uri_expanded_after_flags(void **state)
+{
+    pgwc_options o;
+    assert_int_equal(parse(&o, ARGS("-h", "a", "-p", "1", "-d", "postgresql://b:5433/x%20y")),
+                     PGWC_PARSE_RUN);
+    pgwc_str ci;
+    assert_true(pgwc_options_conninfo(&o, &ci));
+    /* a URI's keywords come after the flags (they win), quoted, in
+     * libpq's keyword order */
+    assert_string_equal(ci.data, "host='a' port='1' dbname='x y' host='b' port='5433' "
+                                 "fallback_application_name='pgw'");
     pgwc_str_free(&ci);
     pgwc_options_free(&o);
 }
@@ -164,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_options_bad_values_are_errors),
         cmocka_unit_test(test_options_conninfo_in_libpq_order),
         cmocka_unit_test(test_options_dbname_conninfo_overrides_flags),
+        cmocka_unit_test(test_options_dbname_uri_expanded_after_flags),
         cmocka_unit_test(test_options_positional_dbname_and_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -319,6 +319,120 @@ static void test_split_long_statement_grows_buffer(void **state)
     free(big);
 }
 
+/* ---- variable substitution ----------------------------------------------- */
+
+static int recursive_reports;
+
+static char *test_vars(void *ud, const char *name, pgwc_var_quote q)
+{
+    (void)ud;
+    static const char *const vars[][2] = {
+        {"a", "1"}, {"semi", "2; select 3"}, {"quote", "x'y"}, {"self", "[:self]"},
+        {"open", "'abc"}};
+    if (q == PGWC_VAR_RECURSIVE) {
+        recursive_reports++;
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        if (strcmp(vars[i][0], name) != 0)
+            continue;
+        char buf[64];
+        if (q == PGWC_VAR_LITERAL)
+            snprintf(buf, sizeof buf, "L(%s)", vars[i][1]);
+        else if (q == PGWC_VAR_IDENT)
+            snprintf(buf, sizeof buf, "I(%s)", vars[i][1]);
+        else
+            snprintf(buf, sizeof buf, "%s", vars[i][1]);
+        return strdup(buf);
+    }
+    return NULL;
+}
+
+/* Split one line with the test variables; the statements, '|'-joined. */
+static void split_vars(const char *line, const char *expected)
+{
+    pgwc_split s;
+    pgwc_split_init(&s);
+    pgwc_split_set_vars(&s, test_vars, NULL);
+    char out[1024] = "";
+    pgwc_split_line(&s, line, strlen(line));
+    const char *t;
+    size_t tl;
+    pgwc_split_result r;
+    while ((r = pgwc_split_next(&s, &t, &tl)) != PGWC_SPLIT_EOL) {
+        assert_int_equal(r, PGWC_SPLIT_STATEMENT);
+        strncat(out, t, tl);
+        strcat(out, "|");
+    }
+    if (pgwc_split_finish(&s, &t, &tl)) {
+        strncat(out, t, tl);
+        strcat(out, "$");
+    }
+    pgwc_split_free(&s);
+    assert_string_equal(out, expected);
+}
+
+static void test_split_vars_replaced_outside_quotes(void **state)
+{
+    (void)state;
+    split_vars("select :a, :'a', :\"a\";", "select 1, L(1), I(1);|");
+    split_vars("select ':a', \":a\", $$:a$$, E':a' /* :a */; -- :a",
+               "select ':a', \":a\", $$:a$$, E':a' /* :a */;|");
+    split_vars("select 1::int, :=, :nope, :'nope', :\"nope\";",
+               "select 1::int, :=, :nope, :'nope', :\"nope\";|");
+}
+
+static void test_split_vars_plain_value_is_scanned_again(void **state)
+{
+    (void)state;
+    /* a ';' in a value ends the statement, as in psql */
+    split_vars("select :semi;", "select 2;|select 3;|");
+    /* a quote opened in a value goes on after it */
+    split_vars("select :open;x';", "select 'abc;x';|");
+    /* the quoted forms are not scanned again */
+    split_vars("select :'quote';", "select L(x'y);|");
+}
+
+static void test_split_vars_test_form_and_recursion(void **state)
+{
+    (void)state;
+    split_vars("select :{?a}, :{?nope};", "select TRUE, FALSE;|");
+    recursive_reports = 0;
+    split_vars("select :self;", "select [:self];|");
+    assert_int_equal(recursive_reports, 1);
+}
+
+static void test_split_vars_off_by_default(void **state)
+{
+    (void)state;
+    check_n("select :a;\n", 11, true, (const char *const[]){"select :a;", NULL});
+}
+
+static void test_split_backslash_args_and_resume(void **state)
+{
+    (void)state;
+    pgwc_split s;
+    pgwc_split_init(&s);
+    const char *line = "select 1 \\echo hi there \\\\ ; select 2;";
+    pgwc_split_line(&s, line, strlen(line));
+    const char *t, *args;
+    size_t tl, al;
+    assert_int_equal(pgwc_split_next(&s, &t, &tl), PGWC_SPLIT_BACKSLASH);
+    pgwc_split_command(&s, &t, &tl);
+    assert_int_equal(tl, 4);
+    assert_memory_equal(t, "echo", 4);
+    pgwc_split_args(&s, &args, &al);
+    assert_string_equal(args, " hi there \\\\ ; select 2;");
+    /* resume after "\\": the statement collected before goes on */
+    pgwc_split_resume(&s, 12);
+    assert_int_equal(pgwc_split_next(&s, &t, &tl), PGWC_SPLIT_STATEMENT);
+    assert_string_equal(t, "select 1  ;");
+    assert_int_equal(pgwc_split_next(&s, &t, &tl), PGWC_SPLIT_STATEMENT);
+    assert_string_equal(t, "select 2;");
+    assert_int_equal(pgwc_split_next(&s, &t, &tl), PGWC_SPLIT_EOL);
+    pgwc_split_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +469,11 @@ int main(void)
         cmocka_unit_test(test_split_lineno_counts_every_line),
         cmocka_unit_test(test_split_in_quote_reports_open_literals),
         cmocka_unit_test(test_split_long_statement_grows_buffer),
+        cmocka_unit_test(test_split_vars_replaced_outside_quotes),
+        cmocka_unit_test(test_split_vars_plain_value_is_scanned_again),
+        cmocka_unit_test(test_split_vars_test_form_and_recursion),
+        cmocka_unit_test(test_split_vars_off_by_default),
+        cmocka_unit_test(test_split_backslash_args_and_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 
 #include "pgwire.h"
 
+#include "vars.h"
+
 static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void error(const char *fmt, ...)
@@ -49,64 +51,60 @@ bool pgwc_parse_bool(const char *v, bool *out)
     return true;
 }
 
-/* psql's ParseVariableNum: strtol with base 0 over the whole string, and
- * the value must fit an int. */
-static bool parse_int(const char *v, long *out)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 0);
-    if (errno != 0 || *end != '\0' || end == v || n < -2147483647L - 1 || n > 2147483647L)
-        return false;
-    *out = n;
-    return true;
-}
-
-static bool valid_variable_name(const char *name, size_t len)
-{
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c >= 0x80))
-            return false;
-    }
-    return true;
-}
-
-/* -v NAME=VALUE, or -v NAME to unset. pgw acts on ON_ERROR_STOP, QUIET and
- * FETCH_COUNT; other names are accepted and ignored, since pgw does not
- * substitute variables in SQL (yet). Unsetting gives psql's defaults. */
+/* -v NAME=VALUE, or -v NAME to unset (psql's -v). */
 static bool set_variable(pgwc_options *o, const char *arg)
 {
     const char *eq = strchr(arg, '=');
-    size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-    if (!valid_variable_name(arg, nlen)) {
-        error("invalid variable name: \"%.*s\"", (int)nlen, arg);
+    if (eq == NULL)
+        return pgwc_vars_set(&o->vars, arg, NULL);
+    size_t nlen = (size_t)(eq - arg);
+    char *name = malloc(nlen + 1);
+    if (name == NULL) {
+        error("out of memory");
         return false;
     }
-    const char *val = eq ? eq + 1 : NULL;
-    bool is_stop = nlen == 13 && memcmp(arg, "ON_ERROR_STOP", 13) == 0;
-    bool is_quiet = nlen == 5 && memcmp(arg, "QUIET", 5) == 0;
-    if (is_stop || is_quiet) {
-        bool b = false;
-        if (val != NULL && !pgwc_parse_bool(val, &b)) {
-            error("unrecognized value \"%s\" for \"%.*s\": Boolean expected", val, (int)nlen, arg);
-            return false;
-        }
-        if (is_stop)
-            o->on_error_stop = b;
+    memcpy(name, arg, nlen);
+    name[nlen] = '\0';
+    bool ok = pgwc_vars_set(&o->vars, name, eq + 1);
+    free(name);
+    return ok;
+}
+
+/* psql's setQFout(): "|command" writes to a pipe. */
+static bool open_output(pgwc_options *o, const char *fname)
+{
+    if (o->qout != NULL) {
+        if (o->qout_pipe)
+            pclose(o->qout);
         else
-            o->quiet = b;
-    } else if (nlen == 11 && memcmp(arg, "FETCH_COUNT", 11) == 0) {
-        long n = 0;
-        if (val != NULL && !parse_int(val, &n)) {
-            error("invalid value \"%s\" for \"FETCH_COUNT\": integer expected", val);
-            return false;
-        }
-        o->print.fetch_count = n > 0 ? (size_t)n : 0;
+            fclose(o->qout);
+        o->qout = NULL;
     }
+    if (fname[0] == '|') {
+        fflush(NULL);
+        o->qout = popen(fname + 1, "w");
+        o->qout_pipe = true;
+    } else {
+        o->qout = fopen(fname, "w");
+        o->qout_pipe = false;
+    }
+    if (o->qout == NULL) {
+        error("%s: %s", fname, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static bool parse_timeout(pgwc_options *o, const char *v)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < 0 || n > 2147483647L) {
+        error("invalid value \"%s\" for --timeout: a number of seconds expected", v);
+        return false;
+    }
+    o->wait_timeout = (double)n;
     return true;
 }
 
@@ -121,13 +119,24 @@ static void usage(void)
            "  -f, --file=FILENAME      execute commands from file (\"-\" for standard input);\n"
            "                           repeatable, runs in order with the -c commands\n"
            "  -v, --set=, --variable=NAME=VALUE\n"
-           "                           set variable NAME to VALUE (pgw uses ON_ERROR_STOP,\n"
-           "                           QUIET and FETCH_COUNT)\n"
-           "  -X, --no-psqlrc          accepted for compatibility (pgw reads no startup file)\n"
+           "                           set psql variable NAME to VALUE\n"
+           "                           (e.g., -v ON_ERROR_STOP=1)\n"
            "  -V, --version            output version information, then exit\n"
-           "  -?, --help               show this help, then exit\n\n"
+           "  -X, --no-psqlrc          accepted for compatibility (pgw reads no startup file)\n"
+           "  -1 (\"one\"), --single-transaction\n"
+           "                           execute as a single transaction (if non-interactive)\n"
+           "  -?, --help               show this help, then exit\n"
+           "      --binary             run statements with the extended protocol, fetch\n"
+           "                           results in binary and print them as psql would\n"
+           "      --wait               check the server as pg_isready does, retrying\n"
+           "                           until it answers or --timeout passes, then exit\n"
+           "      --timeout=SECS       seconds --wait keeps trying (default: 3, 0 = no limit)\n\n"
            "Input and output options:\n"
-           "  -q, --quiet              run quietly (no command tags)\n\n"
+           "  -a, --echo-all           echo all input from script\n"
+           "  -b, --echo-errors        echo failed commands\n"
+           "  -e, --echo-queries       echo commands sent to server\n"
+           "  -o, --output=FILENAME    send query results to file (or |pipe)\n"
+           "  -q, --quiet              run quietly (no messages, only query output)\n\n"
            "Output format options:\n"
            "  -A, --no-align           unaligned table output mode\n"
            "      --csv                CSV (Comma-Separated Values) table output mode\n"
@@ -143,7 +152,10 @@ static void usage(void)
            "  -w, --no-password        accepted for compatibility (pgw never prompts)\n\n"
            "PG* environment variables are used as libpq uses them. Exit status: 0 ok,\n"
            "1 a failed -c command or a pgw error, 2 no connection, 3 an error in a\n"
-           "script run with ON_ERROR_STOP. Differences from psql: docs/pgw.md.\n");
+           "script run with ON_ERROR_STOP. With --wait, pg_isready's: 0 accepting\n"
+           "connections, 1 rejecting, 2 no response, 3 no attempt.\n"
+           "Script commands: \\set, \\unset, \\echo, \\qecho, \\warn; :name, :'name'\n"
+           "and :\"name\" are replaced by variables. Differences from psql: docs/pgw.md.\n");
 }
 
 static pgwc_parse_result bad_usage(void)
@@ -152,12 +164,20 @@ static pgwc_parse_result bad_usage(void)
     return PGWC_PARSE_ERROR;
 }
 
-enum { OPT_CSV = 1, OPT_HELP = 2 };
+enum { OPT_CSV = 1, OPT_HELP = 2, OPT_WAIT = 3, OPT_TIMEOUT = 4, OPT_BINARY = 5 };
 
 pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"echo-all", no_argument, NULL, 'a'},
         {"no-align", no_argument, NULL, 'A'},
+        {"echo-errors", no_argument, NULL, 'b'},
+        {"echo-queries", no_argument, NULL, 'e'},
+        {"output", required_argument, NULL, 'o'},
+        {"single-transaction", no_argument, NULL, '1'},
+        {"wait", no_argument, NULL, OPT_WAIT},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"binary", no_argument, NULL, OPT_BINARY},
         {"command", required_argument, NULL, 'c'},
         {"dbname", required_argument, NULL, 'd'},
         {"file", required_argument, NULL, 'f'},
@@ -179,8 +199,9 @@ pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv)
     };
     memset(o, 0, sizeof *o);
     pgwc_print_opts_init(&o->print);
-    o->actions = calloc((size_t)argc + 1, sizeof *o->actions);
-    if (o->actions == NULL) {
+    o->wait_timeout = 3;
+    o->actions = calloc((size_t)argc + 2, sizeof *o->actions);
+    if (o->actions == NULL || !pgwc_vars_init(&o->vars)) {
         error("out of memory");
         return PGWC_PARSE_ERROR;
     }
@@ -190,10 +211,37 @@ pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv)
      * itself */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":Ac:d:f:F:h:p:qR:tU:v:VwX?", longopts, NULL)) != -1) {
+    const char *shortopts = ":1aAbc:d:ef:F:h:o:p:qR:tU:v:VwX?";
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'A':
             o->print.format = PGWC_FORMAT_UNALIGNED;
+            break;
+        case '1':
+            o->single_txn = true;
+            break;
+        case 'a':
+            pgwc_vars_set(&o->vars, "ECHO", "all");
+            break;
+        case 'b':
+            pgwc_vars_set(&o->vars, "ECHO", "errors");
+            break;
+        case 'e':
+            pgwc_vars_set(&o->vars, "ECHO", "queries");
+            break;
+        case 'o':
+            if (!open_output(o, optarg))
+                return PGWC_PARSE_ERROR;
+            break;
+        case OPT_WAIT:
+            o->wait = true;
+            break;
+        case OPT_TIMEOUT:
+            if (!parse_timeout(o, optarg))
+                return PGWC_PARSE_ERROR;
+            break;
+        case OPT_BINARY:
+            o->binary = true;
             break;
         case OPT_CSV:
             o->print.format = PGWC_FORMAT_CSV;
@@ -223,7 +271,7 @@ pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv)
             o->user = optarg;
             break;
         case 'q':
-            o->quiet = true;
+            pgwc_vars_set(&o->vars, "QUIET", "on");
             break;
         case 't':
             o->print.tuples_only = true;
@@ -269,9 +317,16 @@ pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv)
             o->dbname = argv[optind];
         else if (o->user == NULL)
             o->user = argv[optind];
-        else if (!o->quiet)
+        else if (!o->vars.settings.quiet)
             fprintf(stderr, "pgw: warning: extra command-line argument \"%s\" ignored\n",
                     argv[optind]);
+    }
+    /* psql reads standard input as "-f -" when no action is given (so
+     * that -1 applies), though without a file name in its messages */
+    if (o->nactions == 0) {
+        o->actions[0].is_file = true;
+        o->actions[0].val = NULL;
+        o->nactions = 1;
     }
     return PGWC_PARSE_RUN;
 }
@@ -281,6 +336,14 @@ void pgwc_options_free(pgwc_options *o)
     free(o->actions);
     o->actions = NULL;
     o->nactions = 0;
+    pgwc_vars_free(&o->vars);
+    if (o->qout != NULL) {
+        if (o->qout_pipe)
+            pclose(o->qout);
+        else
+            fclose(o->qout);
+        o->qout = NULL;
+    }
 }
 
 /* key='value', with libpq's quoting */
@@ -315,7 +378,22 @@ bool pgwc_options_conninfo(const pgwc_options *o, pgwc_str *ci)
     if (o->user != NULL)
         conninfo_add(ci, "user", o->user);
     if (o->dbname != NULL) {
-        if (is_conninfo(o->dbname)) {
+        pgw_conninfo *uri = NULL;
+        bool is_uri = strncmp(o->dbname, "postgresql://", 13) == 0 ||
+                      strncmp(o->dbname, "postgres://", 11) == 0;
+        if (is_uri && pgw_conninfo_parse(&uri, o->dbname, NULL, NULL, 0) == PGW_OK) {
+            /* a URI cannot be followed by key=value pairs: its keywords
+             * are written out instead, after the flags so that they win,
+             * as libpq's expand_dbname does */
+            for (size_t i = 0; i < pgw_conninfo_count(uri); i++)
+                conninfo_add(ci, pgw_conninfo_keyword(uri, i), pgw_conninfo_value(uri, i));
+            pgw_conninfo_free(uri);
+        } else if (is_uri) {
+            /* a malformed URI is passed alone, for libpq's error text */
+            pgwc_str_reset(ci);
+            pgwc_str_puts(ci, o->dbname);
+            return !ci->failed;
+        } else if (is_conninfo(o->dbname)) {
             if (ci->len > 0)
                 pgwc_str_putc(ci, ' ');
             pgwc_str_puts(ci, o->dbname);

@@ -5,20 +5,27 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "print.h"
 #include "text.h"
+#include "vars.h"
 
 /** One -c or -f, in command-line order. */
 typedef struct pgwc_action {
     bool is_file; /**< -f FILE; else -c SQL */
-    const char *val;
+    const char *val; /**< NULL: standard input without -f (no file name in messages) */
 } pgwc_action;
 
 typedef struct pgwc_options {
     pgwc_print_opts print;
-    bool quiet;         /**< -q or QUIET */
-    bool on_error_stop; /**< ON_ERROR_STOP */
+    pgwc_vars vars;      /**< psql's variables (-v, -q, -a, -e, -b set them) */
+    bool single_txn;     /**< -1 */
+    FILE *qout;          /**< -o FILE (or |COMMAND); NULL = stdout */
+    bool qout_pipe;
+    bool wait;           /**< --wait: pg_isready mode */
+    double wait_timeout; /**< --timeout seconds (default 3; 0 = no limit) */
+    bool binary;         /**< --binary */
     const char *dbname; /**< -d or the first argument: a name or a connection string */
     const char *host;
     const char *port;
@@ -34,13 +41,17 @@ typedef enum pgwc_parse_result {
     PGWC_PARSE_ERROR = 2 /**< a message went to stderr: exit 1 */
 } pgwc_parse_result;
 
-/** Parse argv as psql does. Messages for bad options and variables go to
- * stderr in psql's words ("pgw: invalid option -- 'Z'", "pgw: error:
- * unrecognized value ... Boolean expected").
- * Ownership: o->actions is allocated (release with pgwc_options_free());
- * the strings point into argv. */
+/** Parse argv as psql does (-o opens its file here, as psql does).
+ * Without -c or -f, one action reads standard input (val NULL). Messages
+ * for bad options and variables go to stderr in psql's words ("pgw:
+ * invalid option -- 'Z'", "pgw: error: unrecognized value ... Boolean
+ * expected").
+ * Ownership: o->actions and o->vars are allocated (release with
+ * pgwc_options_free(), also after PGWC_PARSE_ERROR); the strings point
+ * into argv. */
 pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv);
 
+/** Release the actions and variables, and close the -o file. */
 void pgwc_options_free(pgwc_options *o);
 
 /** The connection string for the options, in libpq's order: host, port,

@@ -145,8 +145,23 @@ void pgwc_split_init(pgwc_split *s)
     s->utf8 = true;
 }
 
+static void pop_frame(pgwc_split *s)
+{
+    pgwc_split_frame *f = &s->frames[--s->nframes];
+    s->line = f->line;
+    s->line_len = f->line_len;
+    s->pos = f->pos;
+    free(f->text);
+    free(f->name);
+}
+
 void pgwc_split_free(pgwc_split *s)
 {
+    while (s->nframes > 0)
+        pop_frame(s);
+    free(s->frames);
+    s->frames = NULL;
+    s->frames_cap = 0;
     free(s->buf);
     free(s->dolq_tag);
     s->buf = NULL;
@@ -162,6 +177,25 @@ void pgwc_split_set_std_strings(pgwc_split *s, bool on)
 void pgwc_split_set_utf8(pgwc_split *s, bool on)
 {
     s->utf8 = on;
+}
+
+void pgwc_split_set_vars(pgwc_split *s, pgwc_split_var_fn fn, void *ud)
+{
+    s->var = fn;
+    s->var_ud = ud;
+}
+
+void pgwc_split_args(const pgwc_split *s, const char **p, size_t *len)
+{
+    size_t from = s->cmd_end <= s->line_len ? s->cmd_end : s->line_len;
+    *p = s->line + from;
+    *len = s->line_len - from;
+}
+
+void pgwc_split_resume(pgwc_split *s, size_t used)
+{
+    size_t from = s->cmd_end <= s->line_len ? s->cmd_end : s->line_len;
+    s->pos = used <= s->line_len - from ? from + used : s->line_len;
 }
 
 unsigned long pgwc_split_lineno(const pgwc_split *s)
@@ -183,6 +217,8 @@ void pgwc_split_command(const pgwc_split *s, const char **name, size_t *len)
 void pgwc_split_line(pgwc_split *s, const char *line, size_t len)
 {
     settle(s);
+    while (s->nframes > 0)
+        pop_frame(s);
     s->lineno++;
     const char *nul = memchr(line, '\0', len);
     if (nul != NULL)
@@ -358,9 +394,81 @@ static enum scan_action scan_dollar(pgwc_split *s)
     return echo_to(s, p + 1);
 }
 
+/* Look a variable up; NULL when it is not to be replaced. */
+static char *lookup(pgwc_split *s, const char *name, size_t n, pgwc_var_quote q, bool *nomem)
+{
+    char *nm = malloc(n + 1);
+    if (nm == NULL) {
+        *nomem = true;
+        return NULL;
+    }
+    memcpy(nm, name, n);
+    nm[n] = '\0';
+    char *v = s->var(s->var_ud, nm, q);
+    free(nm);
+    return v;
+}
+
+/* Put a replacement in place of the token ending at `end`. */
+static enum scan_action replace_with(pgwc_split *s, char *value, size_t end)
+{
+    bool ok = emit(s, value, strlen(value));
+    free(value);
+    s->pos = end;
+    return ok ? ACT_CONTINUE : ACT_NOMEM;
+}
+
+/* ":name": the value is scanned as input, as psql pushes it on its lexer,
+ * unless the variable is already being scanned (psql's recursion check). */
+static enum scan_action substitute_plain(pgwc_split *s, size_t end)
+{
+    const char *name = s->line + s->pos + 1;
+    size_t n = end - s->pos - 1;
+    bool nomem = false;
+    char *value = lookup(s, name, n, PGWC_VAR_PLAIN, &nomem);
+    if (nomem)
+        return ACT_NOMEM;
+    if (value == NULL)
+        return echo_to(s, end);
+    for (size_t i = 0; i < s->nframes; i++) {
+        if (strlen(s->frames[i].name) == n && memcmp(s->frames[i].name, name, n) == 0) {
+            free(value);
+            free(lookup(s, name, n, PGWC_VAR_RECURSIVE, &nomem));
+            return nomem ? ACT_NOMEM : echo_to(s, end);
+        }
+    }
+    if (s->nframes == s->frames_cap) {
+        size_t nc = s->frames_cap ? s->frames_cap * 2 : 4;
+        pgwc_split_frame *nf = realloc(s->frames, nc * sizeof *nf);
+        if (nf == NULL) {
+            free(value);
+            return ACT_NOMEM;
+        }
+        s->frames = nf;
+        s->frames_cap = nc;
+    }
+    char *nm = malloc(n + 1);
+    if (nm == NULL) {
+        free(value);
+        return ACT_NOMEM;
+    }
+    memcpy(nm, name, n);
+    nm[n] = '\0';
+    pgwc_split_frame *f = &s->frames[s->nframes++];
+    f->text = value;
+    f->name = nm;
+    f->line = s->line;
+    f->line_len = s->line_len;
+    f->pos = end;
+    s->line = value;
+    s->line_len = strlen(value);
+    s->pos = 0;
+    return ACT_CONTINUE;
+}
+
 /* ':' starts psql variable references (":name", ":'name'", ":\"name\"",
- * ":{?name}"); pgw does not substitute them, but each is one token in psql
- * and so is here. */
+ * ":{?name}"); each is one token in psql and so is here, replaced when a
+ * lookup is set. */
 static enum scan_action scan_colon(pgwc_split *s)
 {
     const char *l = s->line;
@@ -370,23 +478,43 @@ static enum scan_action scan_colon(pgwc_split *s)
     if (j < n && is_dolq_cont(l[j])) {
         while (j < n && is_dolq_cont(l[j]))
             j++;
-        return echo_to(s, j);
+        return s->var != NULL ? substitute_plain(s, j) : echo_to(s, j);
     }
     if (j < n && (l[j] == '\'' || l[j] == '"')) {
         char q = l[j];
         size_t k = j + 1;
         while (k < n && is_dolq_cont(l[k]))
             k++;
-        if (k > j + 1 && k < n && l[k] == q)
-            return echo_to(s, k + 1);
+        if (k > j + 1 && k < n && l[k] == q) {
+            if (s->var == NULL)
+                return echo_to(s, k + 1);
+            bool nomem = false;
+            char *v = lookup(s, l + j + 1, k - j - 1, q == '\'' ? PGWC_VAR_LITERAL : PGWC_VAR_IDENT,
+                             &nomem);
+            if (nomem)
+                return ACT_NOMEM;
+            return v != NULL ? replace_with(s, v, k + 1) : echo_to(s, k + 1);
+        }
         return echo_to(s, p + 1);
     }
     if (j + 1 < n && l[j] == '{' && l[j + 1] == '?') {
         size_t k = j + 2;
         while (k < n && is_dolq_cont(l[k]))
             k++;
-        if (k > j + 2 && k < n && l[k] == '}')
-            return echo_to(s, k + 1);
+        if (k > j + 2 && k < n && l[k] == '}') {
+            if (s->var == NULL)
+                return echo_to(s, k + 1);
+            bool nomem = false;
+            char *v = lookup(s, l + j + 2, k - j - 2, PGWC_VAR_TEST, &nomem);
+            if (nomem)
+                return ACT_NOMEM;
+            bool defined = v != NULL;
+            free(v);
+            if (!emit(s, defined ? "TRUE" : "FALSE", defined ? 4 : 5))
+                return ACT_NOMEM;
+            s->pos = k + 1;
+            return ACT_CONTINUE;
+        }
     }
     return echo_to(s, p + 1);
 }
@@ -422,6 +550,7 @@ static enum scan_action scan_backslash(pgwc_split *s)
         j++;
     s->cmd = l + p + 1;
     s->cmd_len = j - (p + 1);
+    s->cmd_end = j;
     /* psql throws away the rest of a line after a rejected command. */
     s->pos = n;
     return ACT_BACKSLASH;
@@ -701,7 +830,14 @@ pgwc_split_result pgwc_split_next(pgwc_split *s, const char **text, size_t *len)
         s->pos = s->line_len;
         return PGWC_SPLIT_NOMEM;
     }
-    while (s->pos < s->line_len) {
+    for (;;) {
+        if (s->pos >= s->line_len) {
+            /* the end of a variable's value: back to where it was used */
+            if (s->nframes == 0)
+                break;
+            pop_frame(s);
+            continue;
+        }
         switch (scan_token(s)) {
         case ACT_CONTINUE:
             break;

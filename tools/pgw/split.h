@@ -19,8 +19,12 @@
  *  - any other backslash outside quotes starts a backslash command, which
  *    pgw does not support: the splitter reports it and skips the rest of
  *    the line, as psql does after a command it rejects;
- *  - psql variables (":name") are not substituted; the text stays as is,
- *    exactly as psql leaves an undefined variable.
+ *  - psql variables: with a lookup set (pgwc_split_set_vars()), ":name" is
+ *    replaced by the value, which is scanned again as input (psql pushes it
+ *    onto its lexer: a value may hold a ';' or open a quote), ":'name'" by
+ *    the value quoted as a literal and ":\"name\"" as an identifier (not
+ *    scanned again), ":{?name}" by TRUE or FALSE; an undefined variable
+ *    stays as is, and nothing is replaced inside quotes or comments.
  *
  * The splitter only lexes; it never allocates except for the statement
  * buffer and the current dollar-quote tag.
@@ -41,6 +45,30 @@ typedef enum pgwc_split_result {
     PGWC_SPLIT_BACKSLASH = 2, /**< a backslash command (the rest of the line is skipped) */
     PGWC_SPLIT_NOMEM = -1     /**< the statement buffer could not grow */
 } pgwc_split_result;
+
+/** How a variable is asked for. */
+typedef enum pgwc_var_quote {
+    PGWC_VAR_PLAIN = 0,   /**< :name */
+    PGWC_VAR_LITERAL = 1, /**< :'name' (the callback quotes it) */
+    PGWC_VAR_IDENT = 2,   /**< :"name" (the callback quotes it) */
+    PGWC_VAR_TEST = 3,    /**< :{?name}: any non-NULL answer means "defined" */
+    PGWC_VAR_RECURSIVE = 4 /**< :name inside its own value: report psql's warning
+                                ("skipping recursive expansion"), answer NULL */
+} pgwc_var_quote;
+
+/** Variable lookup: the text to put in place of the reference, malloc'd
+ * (the splitter frees it), or NULL to leave the reference as it is
+ * (undefined, or quoting failed). `name` is NUL-terminated. */
+typedef char *(*pgwc_split_var_fn)(void *ud, const char *name, pgwc_var_quote quote);
+
+/** A variable value being scanned (psql's buffer stack). */
+typedef struct pgwc_split_frame {
+    char *text; /* the value (owned) */
+    char *name; /* the variable (owned), for the recursion check */
+    const char *line; /* what was being scanned before, and where */
+    size_t line_len;
+    size_t pos;
+} pgwc_split_frame;
 
 /** Splitter state. Treat the fields as private; they are public only so
  * that the struct can live on the stack. */
@@ -69,9 +97,16 @@ typedef struct pgwc_split {
     size_t line_len;
     size_t pos;
     unsigned long lineno;
-    /* the last backslash command's name */
+    /* the last backslash command's name, and where its arguments start */
     const char *cmd;
     size_t cmd_len;
+    size_t cmd_end;
+    /* variables */
+    pgwc_split_var_fn var;
+    void *var_ud;
+    pgwc_split_frame *frames;
+    size_t nframes;
+    size_t frames_cap;
 } pgwc_split;
 
 /** Prepare an empty splitter (standard_conforming_strings on, UTF-8). */
@@ -87,6 +122,10 @@ void pgwc_split_set_std_strings(pgwc_split *s, bool on);
 /** Set whether the input is UTF-8 (only then is a byte order mark on the
  * first line dropped, as psql does). */
 void pgwc_split_set_utf8(pgwc_split *s, bool on);
+
+/** Substitute psql variables through fn (NULL: leave them as they are,
+ * the default). */
+void pgwc_split_set_vars(pgwc_split *s, pgwc_split_var_fn fn, void *ud);
 
 /** Start scanning one input line of `len` bytes, without its '\n'. Scanning
  * stops at the first NUL byte (psql reads lines as C strings).
@@ -105,6 +144,16 @@ pgwc_split_result pgwc_split_next(pgwc_split *s, const char **text, size_t *len)
 /** The name of the backslash command just reported (without the backslash;
  * may be empty). Ownership: borrowed from the current line. */
 void pgwc_split_command(const pgwc_split *s, const char **name, size_t *len);
+
+/** After PGWC_SPLIT_BACKSLASH: the text after the command's name up to
+ * the end of the line (or of the variable value being scanned).
+ * Ownership: borrowed, valid until the next call on s. */
+void pgwc_split_args(const pgwc_split *s, const char **p, size_t *len);
+
+/** After PGWC_SPLIT_BACKSLASH: continue scanning `used` bytes into the
+ * text pgwc_split_args() gave (by default the rest of the line is
+ * skipped, as psql does after a command it rejects). */
+void pgwc_split_resume(pgwc_split *s, size_t used);
 
 /** At end of input: the statement left without a terminating semicolon.
  * @return true with *text / *len set (borrowed, valid until the next call

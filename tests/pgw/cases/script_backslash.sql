@@ -1,3 +1,3 @@
 select 1 as a;
-\echo not supported yet
+\pset format aligned
 select 2 as b;

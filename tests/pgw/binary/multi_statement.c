@@ -1,0 +1,1 @@
+set timezone = 'Asia/Tokyo'; select 1 as a, '2024-01-01 00:00+00'::timestamptz; select nosuch; select 2

@@ -1,0 +1,28 @@
+-- integers, floats, numeric, oid, money
+select true, false, null::bool;
+select (-32768)::int2, 32767::int2, 0::int2;
+select (-2147483648)::int4, 2147483647::int4;
+select (-9223372036854775808)::int8, 9223372036854775807::int8;
+select 0::oid, 4294967295::oid, 12345::oid;
+select 1.5::float4, -0.0::float4, 'NaN'::float4, 'Infinity'::float4, '-Infinity'::float4, 3.4028235e38::float4, 1.4e-45::float4;
+select 0.1::float8, -0.0::float8, 'NaN'::float8, 'Infinity'::float8, '-Infinity'::float8, 1.7976931348623157e308::float8, 5e-324::float8, 1e22::float8, 1e21::float8, 123456789012345678::float8;
+select 1/3::float8, 2/3::float4, 100::float8, 1e15::float8, 1e16::float8, 0.000001::float8, 0.0001::float8;
+set extra_float_digits = 0;
+select 1/3::float8, 0.1::float4, 1e16::float8;
+set extra_float_digits = 3;
+select 1/3::float8, 0.1::float4, 1e16::float8;
+set extra_float_digits = -15;
+select 1/3::float8, 0.1::float4, 123.456::float8;
+reset extra_float_digits;
+select 0::numeric, -0.0::numeric, 1.50::numeric, -123.456000::numeric, 'NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric;
+select 0.000000000000000000001::numeric, 1e100::numeric, (2::numeric ^ 200), 123456789.123456789::numeric(20,5);
+select repeat('9', 1000)::numeric;
+select ('0.' || repeat('0', 500) || '1')::numeric;
+select (10::numeric ^ 131071 - 1)::text = repeat('9', 131071) as big_ok;
+select 12.34::money, (-12.34)::money, 0::money;
+select array[1.5, null, -2]::numeric[], array[1e-5, 1e5]::float8[], array['NaN', 'Infinity']::float4[];
+begin;
+set local extra_float_digits = 3;
+select 0.1::float8 as in_txn;
+commit;
+select 0.1::float8 as after_commit;
