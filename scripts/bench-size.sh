@@ -66,31 +66,9 @@ PGW_MUSL=$OUT/pgw-musl
 
 # ---- the libpq program and what it loads ----------------------------------------
 
-cat >"$WORK/select1_libpq.c" <<'EOF'
-#include <stdio.h>
-#include <libpq-fe.h>
-int main(int argc, char **argv)
-{
-    if (argc != 2)
-        return 2;
-    PGconn *c = PQconnectdb(argv[1]);
-    if (PQstatus(c) != CONNECTION_OK) {
-        fputs(PQerrorMessage(c), stderr);
-        PQfinish(c);
-        return 1;
-    }
-    PGresult *r = PQexec(c, "SELECT 1");
-    int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-    if (ok)
-        puts(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    PQfinish(c);
-    return ok ? 0 : 1;
-}
-EOF
 LIBPQ=$WORK/select1_libpq
 # shellcheck disable=SC2046 # pkg-config prints several words
-cc -Os -s -o "$LIBPQ" "$WORK/select1_libpq.c" $(pkg-config --cflags --libs libpq) ||
+cc -Os -s -o "$LIBPQ" bench/select1_libpq.c $(pkg-config --cflags --libs libpq) ||
     die "could not build the libpq program"
 
 # footprint FILE: FILE plus every library ldd resolves for it, in bytes.

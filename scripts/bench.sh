@@ -242,10 +242,11 @@ fi
 #
 # W3b: the W3 query through the extended protocol with binary results —
 # pgwire's pgw_query_params (statement cache, PGW_FORMAT_AUTO) and cursor
-# accessors against libpq's PQexecParams(resultFormat=1) decoded by hand.
+# accessors against libpq's parameterised exec call with binary results,
+# decoded by hand.
 # Prepared: PGW_BENCH_PREPARED round trips of SELECT $1::int4 + 1 with a
 # binary parameter — pgw_prepare + pgw_stmt_execute, and the automatic
-# statement cache — against PQprepare + PQexecPrepared.
+# statement cache — against libpq's prepare and exec-prepared calls.
 
 PREPARED=${PGW_BENCH_PREPARED:-20000}
 declare -A BWALLS=() BCPUS=() BSUM=() PWALLS=() PCPUS=() PSUM=()
