@@ -69,6 +69,8 @@ enum pgwi_opt {
     PGWI_OPT_SERVICE,
     PGWI_OPT_TARGET_SESSION_ATTRS,
     PGWI_OPT_LOAD_BALANCE_HOSTS,
+    PGWI_OPT_MIN_PROTOCOL_VERSION,
+    PGWI_OPT_MAX_PROTOCOL_VERSION,
     PGWI_OPT_COUNT
 };
 
@@ -158,6 +160,11 @@ struct pgw_conn {
     int32_t backend_pid;
     uint8_t cancel_key[256];
     size_t cancel_key_len;
+    /* Protocol version (startup.c), as 3 << 16 | minor: the range allowed
+     * by min/max_protocol_version, and the version of this attempt (asked
+     * for, then lowered by NegotiateProtocolVersion; 0 before start). */
+    int32_t min_pversion, max_pversion, pversion;
+    bool pversion_negotiated;
     char tx;
 
     /* The last error. Server fields point into err_body (a copy of the
@@ -211,6 +218,11 @@ struct pgw_conn {
     int result_format;             /* default result format (PGW_FORMAT_AUTO) */
     uint64_t stmt_counter;         /* generated names of pgw_prepare_send */
     pgw_render_ctx rctx;           /* the session's output settings, from ParameterStatus */
+    /* pgw_render_bin, installed by the first extended-protocol exchange:
+     * only those can bring binary values, and a program that never makes
+     * one (a static "SELECT 1" healthcheck) then links no codec family. */
+    pgw_status (*render)(pgw_buf *out, uint32_t oid, const uint8_t *p, size_t len,
+                         const pgw_render_ctx *ctx);
     pgw_tz_loader_fn tz_loader;    /* TimeZone name -> rules (installed by io) */
     void *tz_loader_ud;
     pgw_tz *tz;                    /* rctx.tz: the rules of the reported TimeZone */

@@ -3,8 +3,10 @@
  * the key=value scanner (URIs are in conninfo_uri.c), the engine's parse
  * and validation, and the public pgw_conninfo API. libpq's quoting rules
  * and error texts are followed so strings carry over unchanged. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "conn/conninfo_int.h"
 
@@ -52,6 +54,8 @@ const pgwi_opt_def pgwi_opt_table[PGWI_OPT_COUNT] = {
     [PGWI_OPT_SERVICE] = {"service", "PGSERVICE", NULL},
     [PGWI_OPT_TARGET_SESSION_ATTRS] = {"target_session_attrs", "PGTARGETSESSIONATTRS", NULL},
     [PGWI_OPT_LOAD_BALANCE_HOSTS] = {"load_balance_hosts", "PGLOADBALANCEHOSTS", NULL},
+    [PGWI_OPT_MIN_PROTOCOL_VERSION] = {"min_protocol_version", "PGMINPROTOCOLVERSION", NULL},
+    [PGWI_OPT_MAX_PROTOCOL_VERSION] = {"max_protocol_version", "PGMAXPROTOCOLVERSION", NULL},
 };
 
 int pgwi_opt_lookup(const char *keyword, size_t len)
@@ -100,8 +104,8 @@ const pgwi_kw pgwi_kw_table[PGWI_KW_COUNT] = {
     {"sslsni", PGWI_OPT_SSLSNI, false},
     {"requirepeer", PGWI_OPT_REQUIREPEER, false},
     {"require_auth", PGWI_OPT_REQUIRE_AUTH, false},
-    {"min_protocol_version", -1, false},
-    {"max_protocol_version", -1, false},
+    {"min_protocol_version", PGWI_OPT_MIN_PROTOCOL_VERSION, false},
+    {"max_protocol_version", PGWI_OPT_MAX_PROTOCOL_VERSION, false},
     {"ssl_min_protocol_version", PGWI_OPT_SSL_MIN_PROTOCOL_VERSION, false},
     {"ssl_max_protocol_version", PGWI_OPT_SSL_MAX_PROTOCOL_VERSION, false},
     {"gssencmode", PGWI_OPT_GSSENCMODE, false},
@@ -340,9 +344,58 @@ static bool one_of(const char *v, const char *const *set)
     return false;
 }
 
+/* libpq 18's reading of a protocol version: "latest", or "3.<minor>"
+ * with strtol's leniency (leading blanks, a sign) and a value between 3.0
+ * and the newest this library speaks. */
+static bool parse_protocol_version(const char *v, int32_t *out)
+{
+    if (strcmp(v, "latest") == 0) {
+        *out = PGWI_PROTOCOL_LATEST;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long major = strtol(v, &end, 10);
+    if (*end != '.' || major != 3)
+        return false;
+    long minor = strtol(end + 1, &end, 10);
+    if (*end != '\0' || errno != 0 || minor < 0 || minor > (PGWI_PROTOCOL_LATEST & 0xFFFF))
+        return false;
+    *out = (int32_t)(3 << 16 | minor);
+    return true;
+}
+
+/* min_protocol_version and max_protocol_version as libpq 18 resolves them:
+ * an unset max is 3.0 (servers and poolers that predate
+ * NegotiateProtocolVersion still abound) unless min asks for more, when
+ * the newest is the only sensible ceiling. */
+static pgw_status resolve_protocol_versions(pgw_conn *c)
+{
+    const char *v;
+    c->min_pversion = PGW_PROTOCOL_3_0;
+    if ((v = c->opt[PGWI_OPT_MIN_PROTOCOL_VERSION]) != NULL && *v != '\0' &&
+        !parse_protocol_version(v, &c->min_pversion))
+        return pgwi_conn_break(c, PGW_E_INVALID, "invalid min_protocol_version value: \"%s\"", v);
+    if ((v = c->opt[PGWI_OPT_MAX_PROTOCOL_VERSION]) != NULL && *v != '\0') {
+        if (!parse_protocol_version(v, &c->max_pversion))
+            return pgwi_conn_break(c, PGW_E_INVALID, "invalid max_protocol_version value: \"%s\"",
+                                   v);
+    } else {
+        c->max_pversion = c->min_pversion > PGW_PROTOCOL_3_0 ? PGWI_PROTOCOL_LATEST
+                                                             : PGW_PROTOCOL_3_0;
+    }
+    if (c->min_pversion > c->max_pversion)
+        return pgwi_conn_break(c, PGW_E_INVALID,
+                               "min_protocol_version is greater than max_protocol_version");
+    return PGW_OK;
+}
+
 pgw_status pgwi_conninfo_validate(pgw_conn *c)
 {
     const char *v;
+    pgw_status prc = resolve_protocol_versions(c);
+    if (prc != PGW_OK)
+        return prc;
     static const char *const tsa[] = {"any",     "read-write", "read-only", "primary",
                                       "standby", "prefer-standby", NULL};
     if ((v = c->opt[PGWI_OPT_TARGET_SESSION_ATTRS]) != NULL && *v != '\0' && !one_of(v, tsa))

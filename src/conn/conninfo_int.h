@@ -51,6 +51,10 @@ pgw_status pgwi_conninfo_store(const char *kw, size_t klen, const char *val, siz
                                pgwi_kw_sink sink, void *ud, bool *known, char *errbuf,
                                size_t errlen);
 
+/* The newest protocol version this library speaks (3.2, PostgreSQL 18),
+ * the value of min/max_protocol_version=latest. */
+#define PGWI_PROTOCOL_LATEST (3 << 16 | 2)
+
 /* Options that need the engine's connection (validation of values the
  * engine accepts but whose behaviour comes later). Called from conn.c. */
 pgw_status pgwi_conninfo_validate(pgw_conn *c);

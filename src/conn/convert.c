@@ -213,7 +213,9 @@ pgw_status pgwi_value_render(const pgw_conn *c, const pgw_value *v, uint32_t typ
         /* Rendering in UTC would silently differ from the server's text. */
         return PGW_E_UNSUPPORTED;
     else {
-        pgw_status rc = pgw_render_bin(out, type, v->ptr, (size_t)v->len, &c->rctx);
+        if (c->render == NULL)
+            return PGW_E_UNSUPPORTED;
+        pgw_status rc = c->render(out, type, v->ptr, (size_t)v->len, &c->rctx);
         if (rc != PGW_OK)
             return rc;
     }

@@ -13,6 +13,7 @@
 
 #include "conn/cursor_int.h"
 #include "conn/extended_int.h"
+#include "pgwire/render.h"
 #include "pgwire/types.h"
 
 /* ---- the expected-step queue --------------------------------------------- */
@@ -352,6 +353,7 @@ struct xcursor {
 
 static pgw_status new_exchange(pgw_conn *c, pgw_cursor **out)
 {
+    c->render = pgw_render_bin;
     struct xcursor *xc = pgwi_alloc(c->a, sizeof *xc);
     if (xc == NULL)
         return pgwi_conn_fail(c, PGW_E_NOMEM, "out of memory");

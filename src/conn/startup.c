@@ -37,11 +37,85 @@ pgw_status pgwi_startup_build(pgw_conn *c)
         names[n] = "options";
         values[n++] = c->opt[PGWI_OPT_OPTIONS];
     }
+    size_t at = c->out.len;
     pgw_status rc = pgw_build_startup(&c->out, names, values, n);
     if (rc == PGW_E_INVALID)
         return pgwi_conn_break(c, rc, "startup parameters must not be empty");
     if (rc != PGW_OK)
         return pgwi_conn_break(c, rc, "out of memory");
+    /* pgw_build_startup speaks 3.0; the version word follows the length
+     * word, so asking for max_protocol_version is a four-byte rewrite. */
+    uint32_t v = (uint32_t)c->pversion;
+    uint8_t *w = c->out.data + at + 4;
+    w[0] = (uint8_t)(v >> 24);
+    w[1] = (uint8_t)(v >> 16);
+    w[2] = (uint8_t)(v >> 8);
+    w[3] = (uint8_t)v;
+    return PGW_OK;
+}
+
+int32_t pgw_conn_protocol_version(const pgw_conn *c)
+{
+    if (c == NULL || c->pversion == 0)
+        return 0;
+    return (c->pversion >> 16) * 10000 + (c->pversion & 0xFFFF);
+}
+
+/* NegotiateProtocolVersion as libpq 18 takes it: the server names the
+ * newest minor it speaks (below what we asked) and the protocol options
+ * it does not know. We request no options, so any listed is an error. */
+static pgw_status negotiate_version(pgw_conn *c, const pgw_frame *f)
+{
+    /* The server answers the startup packet with it, before any
+     * authentication request; later, or twice, it can only be forged. */
+    if (c->pversion_negotiated)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "received duplicate protocol negotiation message");
+    if (c->su != PGWI_SU_AUTH || c->auth_code != -1)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "unexpected protocol negotiation message after authentication "
+                               "started");
+    int32_t minor;
+    uint32_t nopt;
+    size_t pos;
+    if (pgw_parse_negotiate_protocol_version(f, &minor, &nopt, &pos) != PGW_OK)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "received invalid protocol negotiation message: malformed message");
+    static const char inv[] = "received invalid protocol negotiation message: ";
+    int32_t asked = c->pversion & 0xFFFF;
+    if (minor > asked)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "%sserver requested downgrade to a higher-numbered version", inv);
+    /* 3.1 was skipped: old PgBouncer releases wrongly claimed it. */
+    if (minor == 1)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "%sserver requested downgrade to non-existent 3.1 protocol version",
+                               inv);
+    if (minor == asked && nopt == 0)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "%sserver negotiated but asks for no changes", inv);
+    int32_t theirs = 3 << 16 | minor;
+    if (theirs < c->min_pversion)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "server only supports protocol version 3.%d, but "
+                               "min_protocol_version was set to 3.%d",
+                               (int)minor, (int)(c->min_pversion & 0xFFFF));
+    c->pversion = theirs;
+    c->pversion_negotiated = true;
+    if (nopt > 0) {
+        const char *name;
+        if (pgw_cstrings_next(f, &pos, &name) != PGW_OK)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL, "%smessage too short", inv);
+        if (strncmp(name, "_pq_.", 5) != 0)
+            return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                                   "%sserver reported unsupported parameter name without a "
+                                   "_pq_. prefix (\"%s\")",
+                                   inv, name);
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "%sserver reported an unsupported parameter that was not "
+                               "requested (\"%s\")",
+                               inv, name);
+    }
     return PGW_OK;
 }
 
@@ -52,6 +126,8 @@ pgw_status pgw_conn_start(pgw_conn *c)
     if (c->state != PGW_CONN_NEW)
         return PGW_E_STATE;
     c->auth_code = -1;
+    c->pversion = c->max_pversion;
+    c->pversion_negotiated = false;
     c->state = PGW_CONN_STARTUP;
     c->su = PGWI_SU_AUTH;
     c->startup_sent = false;
@@ -429,32 +505,37 @@ pgw_status pgwi_startup_step(pgw_conn *c)
             c->tx = 0;
             return c->err.status;
         }
-        case PGW_BE_NEGOTIATE_PROTOCOL_VERSION: {
-            /* We ask for 3.0 with no protocol options, so there is nothing
-             * a server could legitimately downgrade. */
-            int32_t minor;
-            uint32_t nopt;
-            size_t pos;
-            if (pgw_parse_negotiate_protocol_version(&f, &minor, &nopt, &pos) != PGW_OK)
-                return pgwi_conn_break(c, PGW_E_PROTOCOL,
-                                       "NegotiateProtocolVersion: malformed message");
-            return pgwi_conn_break(c, PGW_E_PROTOCOL,
-                                   "received invalid protocol negotiation message");
-        }
+        case PGW_BE_NEGOTIATE_PROTOCOL_VERSION:
+            rc = negotiate_version(c, &f);
+            if (rc != PGW_OK)
+                return rc;
+            break;
         case PGW_BE_BACKEND_KEY_DATA: {
             if (c->su != PGWI_SU_AFTER_AUTH)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL,
                                        "BackendKeyData received before authentication completed");
-            const uint8_t *key;
-            size_t klen;
-            if (pgw_parse_backend_key_data(&f, &c->backend_pid, &key, &klen) != PGW_OK ||
-                klen > sizeof c->cancel_key)
+            /* The key is the rest of the body, so its length is checked
+             * here, with libpq 18's texts: exactly 4 bytes under 3.0,
+             * 4..256 from 3.2 on. */
+            if (f.len < 4)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL, "BackendKeyData: malformed message");
-            /* Protocol 3.0 keys are exactly 4 bytes (longer keys are 3.2). */
-            if (klen != 4)
+            size_t klen = f.len - 4;
+            static const char inv[] = "received invalid BackendKeyData message: cancel key with "
+                                      "length";
+            if (klen != 4 && c->pversion == PGW_PROTOCOL_3_0)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL,
-                                       "BackendKeyData: cancel key of %zu bytes under protocol 3.0",
-                                       klen);
+                                       "%s %zu not allowed in protocol version 3.0 (must be 4 "
+                                       "bytes)",
+                                       inv, klen);
+            if (klen < 4)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "%s %zu is too short (minimum 4 bytes)",
+                                       inv, klen);
+            if (klen > sizeof c->cancel_key)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "%s %zu is too long (maximum 256 bytes)",
+                                       inv, klen);
+            const uint8_t *key;
+            if (pgw_parse_backend_key_data(&f, &c->backend_pid, &key, &klen) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_PROTOCOL, "BackendKeyData: malformed message");
             memcpy(c->cancel_key, key, klen);
             c->cancel_key_len = klen;
             break;
