@@ -227,7 +227,9 @@ typedef struct pgw_stmt_cache_stats {
 PGW_API void pgw_conn_stmt_cache_stats(const pgw_conn *c, pgw_stmt_cache_stats *out);
 
 /** Forget every cached statement; those prepared on the server are closed
- * with the next query. */
+ * with the next extended-protocol exchange (parameterised query, prepare,
+ * execute). The one an exchange in progress uses is kept until
+ * the next clear. */
 PGW_API void pgw_conn_stmt_cache_clear(pgw_conn *c);
 
 /** The default result format of pgw_query_params_send() and

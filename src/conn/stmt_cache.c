@@ -4,6 +4,7 @@
  * evicted (and closed on the server) when the cache is full. */
 #include <stdio.h>
 
+#include "conn/cursor_int.h"
 #include "conn/extended_int.h"
 
 #define DEFAULT_CACHE_SIZE 256u
@@ -242,6 +243,18 @@ void pgw_conn_stmt_cache_stats(const pgw_conn *c, pgw_stmt_cache_stats *out)
 
 void pgw_conn_stmt_cache_clear(pgw_conn *c)
 {
-    if (c != NULL)
-        pgwi_cache_invalidate_all(c, true);
+    if (c == NULL || c->cache == NULL)
+        return;
+    /* The entry an exchange in progress prepares or uses stays: the
+     * exchange still needs it (it is dropped with the next clear). */
+    const pgwi_cache_entry *busy =
+        c->active != NULL && c->active->x != NULL ? c->active->x->entry : NULL;
+    pgwi_stmt_cache *sc = c->cache;
+    for (pgwi_cache_entry *e = sc->mru, *n; e; e = n) {
+        n = e->next;
+        if (e == busy)
+            continue;
+        sc->stats.invalidations++;
+        pgwi_cache_remove(c, e, true);
+    }
 }

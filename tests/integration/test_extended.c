@@ -191,6 +191,46 @@ static void test_cache_after_discard_all_and_deallocate(void **s)
     pgw_close(c);
 }
 
+static void test_cache_clear_closes_and_spares_the_busy_entry(void **s)
+{
+    pgw_conn *c = connect_cache(0);
+    pgw_result *r;
+    for (int i = 0; i < 3; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT %d::int4", i);
+        assert_int_equal(pgw_query_params_result(c, sql, NULL, 0, &r), PGW_OK);
+        pgw_result_free(r);
+    }
+    /* Cleared while a cached statement is being prepared for a cursor
+     * in flight: that one survives until its exchange is over. */
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_query_params_send(c, "SELECT 42::int4 AS v", NULL, 0, NULL, 0, &cur),
+                     PGW_OK);
+    pgw_conn_stmt_cache_clear(c);
+    pgw_stmt_cache_stats st;
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.size, 1);
+    assert_int_equal(st.invalidations, 3);
+    pgw_status rc;
+    while ((rc = pgw_cursor_recv(cur)) == PGW_WANT_READ || rc == PGW_WANT_WRITE)
+        assert_true(pgw_conn_pump(c, rc) >= 0);
+    assert_int_equal(rc, PGW_OK);
+    int32_t v;
+    assert_int_equal(pgw_cursor_int32(cur, 0, &v), PGW_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(pgw_cursor_close(cur), PGW_OK);
+    /* The three cleared statements are closed with the next exchange of the
+     * extended protocol (this one; its own statement makes the second). */
+    assert_int_equal(pgw_query_params_result(c, "SELECT count(*)::int4 FROM pg_prepared_statements",
+                                             NULL, 0, &r),
+                     PGW_OK);
+    int32_t n = 0;
+    assert_int_equal(pgw_result_int32(r, 0, 0, &n), PGW_OK);
+    assert_int_equal(n, 2);
+    pgw_result_free(r);
+    pgw_close(c);
+}
+
 static void expect_step(pgw_conn *c, const char *sql, const pgw_param *p, size_t n,
                         pgw_step step, const char *sqlstate)
 {
@@ -644,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_cache_eviction_closes_on_server),
         cmocka_unit_test(test_cache_retry_after_alter_table),
         cmocka_unit_test(test_cache_after_discard_all_and_deallocate),
+        cmocka_unit_test(test_cache_clear_closes_and_spares_the_busy_entry),
         cmocka_unit_test(test_errors_at_each_step_cache_on),
         cmocka_unit_test(test_errors_at_each_step_cache_off),
         cmocka_unit_test(test_client_refusals_before_the_wire),
