@@ -299,19 +299,37 @@ def poll_loop(args, fx):
     check(err.startswith("connect: connection to server at"), "poll_loop: connect error message")
 
 
+def prepared(args, fx):
+    schema = fresh_schema(args, fx, "ex_prepared")
+    ci = (conninfo(fx, fx["SCRAM_USER"], None, fx["SCRAM_PASSWORD"])
+          + " options=" + quote(f"-c search_path={schema} -c TimeZone=UTC"))
+    rc, out, err = run([args.prepared, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"prepared exited with {rc}: {err.strip()}")
+    rows = ("1 north 20.5 2023-11-14 22:13:20+00\n"
+            "2 south 21.5 2023-11-14 22:14:20+00\n"
+            "3 it's \"quoted\" (no reading) 2023-11-14 22:15:20+00\n")
+    want = ("prepared insert_measurement: 4 parameters\n"
+            "inserted 1 row (id 1)\ninserted 1 row (id 2)\ninserted 1 row (id 3)\n"
+            + rows + rows +
+            "statement cache: 1 miss, 1 hit\n"
+            "refused at Bind: invalid input syntax for type integer: \"many\" (SQLSTATE 22P02)\n")
+    compare(out, want, "prepared")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
     "suppliers-bad-config": (suppliers_bad_config, ["suppliers", "example_ini"]),
     "demo": (demo, ["demo", "sql"]),
     "poll-loop": (poll_loop, ["poll_loop"]),
+    "prepared": (prepared, ["prepared", "sql"]),
 }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
-    for opt in ("suppliers", "demo", "poll-loop", "sql", "expected", "example-ini"):
+    for opt in ("suppliers", "demo", "poll-loop", "prepared", "sql", "expected", "example-ini"):
         ap.add_argument("--" + opt)
     args = ap.parse_args()
     fn, needs = CHECKS[args.check]
