@@ -341,6 +341,17 @@ PGW_API pgw_status pgw_conninfo_format(const pgw_conninfo *ci, uint32_t flags,
  * Ownership: static, NULL-terminated. */
 PGW_API const char *const *pgw_conninfo_untrusted_keywords(void);
 
+/** The protocol version of the connection as major * 10000 + minor (libpq's
+ * PQfullProtocolVersion): 30000 for 3.0, 30002 for 3.2. While starting up it
+ * is the version asked for (max_protocol_version: 3.0 unless set, or the
+ * newest when min_protocol_version asks for more than 3.0), lowered when the
+ * server answers with NegotiateProtocolVersion; a version below
+ * min_protocol_version fails the connection. From 3.2 on the cancel key
+ * (pgw_conn_cancel_key) may be 4 to 256 bytes long.
+ * @return the version; 0 for NULL or before pgw_conn_start().
+ * Ownership: none. */
+PGW_API int32_t pgw_conn_protocol_version(const pgw_conn *c);
+
 PGW_END_DECLS
 
 #endif

@@ -62,7 +62,7 @@ int32_t pgw_conn_protocol_version(const pgw_conn *c)
 }
 
 /* NegotiateProtocolVersion as libpq 18 takes it: the server names the
- * newest minor it speaks (below what we asked) and the protocol options
+ * newest version it speaks (below what we asked) and the protocol options
  * it does not know. We request no options, so any listed is an error. */
 static pgw_status negotiate_version(pgw_conn *c, const pgw_frame *f)
 {
@@ -75,31 +75,35 @@ static pgw_status negotiate_version(pgw_conn *c, const pgw_frame *f)
         return pgwi_conn_break(c, PGW_E_PROTOCOL,
                                "unexpected protocol negotiation message after authentication "
                                "started");
-    int32_t minor;
+    int32_t theirs;
     uint32_t nopt;
     size_t pos;
-    if (pgw_parse_negotiate_protocol_version(f, &minor, &nopt, &pos) != PGW_OK)
+    if (pgw_parse_negotiate_protocol_version(f, &theirs, &nopt, &pos) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_PROTOCOL,
                                "received invalid protocol negotiation message: malformed message");
     static const char inv[] = "received invalid protocol negotiation message: ";
-    int32_t asked = c->pversion & 0xFFFF;
-    if (minor > asked)
+    /* The field is a whole version word (3 << 16 | minor): the server sends
+     * its PG_PROTOCOL_LATEST, whatever the documentation's "minor" says. */
+    if (theirs > c->pversion)
         return pgwi_conn_break(c, PGW_E_PROTOCOL,
                                "%sserver requested downgrade to a higher-numbered version", inv);
+    if (theirs < PGW_PROTOCOL_3_0)
+        return pgwi_conn_break(c, PGW_E_PROTOCOL,
+                               "%sserver requested downgrade to pre-3.0 protocol version", inv);
     /* 3.1 was skipped: old PgBouncer releases wrongly claimed it. */
-    if (minor == 1)
+    if (theirs == (3 << 16 | 1))
         return pgwi_conn_break(c, PGW_E_PROTOCOL,
                                "%sserver requested downgrade to non-existent 3.1 protocol version",
                                inv);
-    if (minor == asked && nopt == 0)
+    if (theirs == c->pversion && nopt == 0)
         return pgwi_conn_break(c, PGW_E_PROTOCOL,
                                "%sserver negotiated but asks for no changes", inv);
-    int32_t theirs = 3 << 16 | minor;
     if (theirs < c->min_pversion)
         return pgwi_conn_break(c, PGW_E_PROTOCOL,
-                               "server only supports protocol version 3.%d, but "
-                               "min_protocol_version was set to 3.%d",
-                               (int)minor, (int)(c->min_pversion & 0xFFFF));
+                               "server only supports protocol version %d.%d, but "
+                               "min_protocol_version was set to %d.%d",
+                               (int)(theirs >> 16), (int)(theirs & 0xFFFF),
+                               (int)(c->min_pversion >> 16), (int)(c->min_pversion & 0xFFFF));
     c->pversion = theirs;
     c->pversion_negotiated = true;
     if (nopt > 0) {
@@ -126,7 +130,8 @@ pgw_status pgw_conn_start(pgw_conn *c)
     if (c->state != PGW_CONN_NEW)
         return PGW_E_STATE;
     c->auth_code = -1;
-    c->pversion = c->max_pversion;
+    /* Set by option validation; 3.0 should a connection skip it. */
+    c->pversion = c->max_pversion != 0 ? c->max_pversion : PGW_PROTOCOL_3_0;
     c->pversion_negotiated = false;
     c->state = PGW_CONN_STARTUP;
     c->su = PGWI_SU_AUTH;
