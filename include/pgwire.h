@@ -22,6 +22,7 @@
 #include "pgwire/cursor.h"
 #include "pgwire/client.h"
 #include "pgwire/stmt.h"
+#include "pgwire/tx.h"
 #include "pgwire/pool.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
@@ -34,5 +35,6 @@
 #define PGW_HAS_STATEMENT_CACHE 1
 #define PGW_HAS_TYPE_CODECS 1
 #define PGW_HAS_POOL 1
+#define PGW_HAS_TRANSACTIONS 1
 
 #endif
