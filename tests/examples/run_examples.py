@@ -316,6 +316,21 @@ def prepared(args, fx):
     compare(out, want, "prepared")
 
 
+def transaction(args, fx):
+    schema = fresh_schema(args, fx, "ex_transaction")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.transaction, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"transaction exited with {rc}: {err.strip()}")
+    want = ("transfer: PGW_OK after 1 attempt(s), committed\n"
+            "  account 1: 70\n  account 2: 30\n"
+            "overdraft: PGW_E_SERVER, SQLSTATE 23514, in a failed transaction: yes\n"
+            "commit after the savepoint: PGW_OK, committed\n"
+            "  account 1: 70\n  account 2: 35\n"
+            "commit of a failed transaction: PGW_E_SERVER, rolled back (25P02: transaction was "
+            "rolled back: COMMIT of a failed transaction)\n")
+    compare(out, want, "transaction")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -323,13 +338,14 @@ CHECKS = {
     "demo": (demo, ["demo", "sql"]),
     "poll-loop": (poll_loop, ["poll_loop"]),
     "prepared": (prepared, ["prepared", "sql"]),
+    "transaction": (transaction, ["transaction", "sql"]),
 }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
-    for opt in ("suppliers", "demo", "poll-loop", "prepared", "sql", "expected", "example-ini"):
+    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "sql", "expected", "example-ini"):
         ap.add_argument("--" + opt)
     args = ap.parse_args()
     fn, needs = CHECKS[args.check]
