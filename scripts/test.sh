@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 BUILD_ROOT=${PGW_CI_BUILD_ROOT:-build-ci}
 JOBS=${PGW_CI_JOBS:-2}
 # Every suite must have tests: CI never skips, least of all integration.
-REQUIRED_SUITES=(unit protocol auth crypto tls types conn engine oom integration threads consumer pool examples pgw fuzz lint headers hostile)
+REQUIRED_SUITES=(unit protocol auth crypto tls types conn engine oom integration threads consumer pool examples pgw fuzz lint headers hostile fault)
 
 TOTAL_PASSED=0
 TOTAL_FAILED=0
