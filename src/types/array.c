@@ -3,6 +3,7 @@
 #include "pgwire/containers.h"
 
 #include "common/common_int.h"
+#include "types/types_int.h"
 
 /* array_out quotes elements containing the characters array_in would split
  * or trim on; its white space is scanner_isspace()'s plus \v (PG 15's
@@ -655,13 +656,12 @@ pgw_status pgw_array_bin_build_close(pgw_array_builder *b)
         return PGW_E_INVALID;
     if (b->error != PGW_OK)
         return b->error;
-    if (!b->open || b->out->len < b->elem_off + 4)
+    if (!b->open)
         return arr_fail(b, PGW_E_INVALID);
     b->open = false;
-    size_t n = b->out->len - b->elem_off - 4;
-    if (n > INT32_MAX)
-        return arr_fail(b, PGW_E_TOO_LARGE);
-    pgw_buf_patch_i32(b->out, b->elem_off, (int32_t)n);
+    pgw_status rc = pgwi_patch_length(b->out, b->elem_off);
+    if (rc != PGW_OK)
+        return arr_fail(b, rc);
     return arr_added(b);
 }
 

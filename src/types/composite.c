@@ -3,6 +3,7 @@
 #include "pgwire/containers.h"
 
 #include "common/common_int.h"
+#include "types/types_int.h"
 
 /* record_out quotes on isspace() in the C locale. */
 static bool rec_space(char c)
@@ -367,13 +368,12 @@ pgw_status pgw_record_bin_build_close(pgw_record_builder *b)
         return PGW_E_INVALID;
     if (b->error != PGW_OK)
         return b->error;
-    if (!b->open || b->out->len < b->elem_off + 4)
+    if (!b->open)
         return rec_fail(b, PGW_E_INVALID);
     b->open = false;
-    size_t n = b->out->len - b->elem_off - 4;
-    if (n > INT32_MAX)
-        return rec_fail(b, PGW_E_TOO_LARGE);
-    pgw_buf_patch_i32(b->out, b->elem_off, (int32_t)n);
+    pgw_status rc = pgwi_patch_length(b->out, b->elem_off);
+    if (rc != PGW_OK)
+        return rec_fail(b, rc);
     return rec_added(b);
 }
 

@@ -35,6 +35,21 @@ static inline int pgwi_hex_digit(char c)
     return -1;
 }
 
+/* Back-patch the int32 length word at len_off with the byte count written
+ * after it (a builder's element opened with a placeholder length).
+ * PGW_E_INVALID when nothing was opened there, PGW_E_TOO_LARGE past
+ * INT32_MAX. */
+static inline pgw_status pgwi_patch_length(pgw_buf *out, size_t len_off)
+{
+    if (out->len < len_off + 4)
+        return PGW_E_INVALID;
+    size_t n = out->len - len_off - 4;
+    if (n > INT32_MAX)
+        return PGW_E_TOO_LARGE;
+    pgw_buf_patch_i32(out, len_off, (int32_t)n);
+    return PGW_OK;
+}
+
 /* numbers.c family (bool, int2/4/8, oid, float4/8, numeric, and the other
  * fixed-width scalars: xid, cid, xid8, pg_lsn, tid, ...). */
 pgw_status pgwi_render_numbers(pgw_buf *out, uint32_t oid, const uint8_t *p, size_t len,
