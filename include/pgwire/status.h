@@ -33,7 +33,9 @@
     X(PGW_E_UNSUPPORTED, -13, "not supported")                                            \
     X(PGW_E_RANGE, -14, "value out of range for the requested type")                     \
     X(PGW_E_NULL, -15, "value is NULL")                                                   \
-    X(PGW_E_TYPE, -16, "the column's type does not convert to the requested C type")
+    X(PGW_E_TYPE, -16, "the column's type does not convert to the requested C type")      \
+    X(PGW_E_ABORTED, -17, "not executed: an earlier statement of the pipeline failed")    \
+    X(PGW_E_UNKNOWN_OUTCOME, -18, "connection lost: whether the server applied it is unknown")
 
 typedef enum pgw_status {
 #define PGW_STATUS_ENUM_(name, value, msg) name = value,
