@@ -8,6 +8,10 @@
 #   scripts/pg-fixture.sh stop DIR      stop the cluster and remove what start created
 #   scripts/pg-fixture.sh restart DIR   restart the server in place (same port; every
 #                                       session is terminated): for tests of reconnection
+#   scripts/pg-fixture.sh standby DIR NAME   add a streaming standby DIR/NAME of the
+#                                       cluster (pg_basebackup -R); prints its port
+#   scripts/pg-fixture.sh promote DIR NAME   promote that standby (waits until done)
+#   scripts/pg-fixture.sh standby-stop DIR NAME   stop it and remove DIR/NAME
 #
 # Loopback only, a random free port, a private socket directory: it never uses
 # a fixed port and never touches another cluster. As root, the server runs as
@@ -26,6 +30,11 @@
 #                  start_pgbouncers), when pgbouncer is installed: session.ini
 #                  and transaction.ini, their logs and pid files, userlist.txt
 #                  and hba.conf. PGW_FIXTURE_PGBOUNCER=0 skips them.
+#   standby/       a streaming hot standby of the cluster (its own data/, server.log,
+#                  port; the same socket directory), started by `start` unless
+#                  PGW_FIXTURE_STANDBY=0; tests that promote one add their own
+#                  with the `standby` command
+#   standbys       the names of the standbys `stop` must remove
 #
 # Roles (pg_hba.conf gives each of the first six its method for `local` and
 # for `host`, which matches TCP with and without TLS):
@@ -59,7 +68,8 @@ die() { printf 'pg-fixture: %s\n' "$*" >&2; exit 1; }
 say() { printf 'pg-fixture: %s\n' "$*" >&2; }
 
 usage() {
-    printf 'usage: %s start [DIR] | env DIR | stop DIR | restart DIR\n' "$0" >&2
+    printf 'usage: %s start [DIR] | env DIR | stop DIR | restart DIR | standby DIR NAME |\n' "$0" >&2
+    printf '       promote DIR NAME | standby-stop DIR NAME\n' >&2
     exit 2
 }
 
@@ -167,6 +177,8 @@ write_hba() {
         printf '# Written by scripts/pg-fixture.sh. First match wins.\n'
         printf '# TYPE  DATABASE  USER          ADDRESS        METHOD\n'
         printf 'local   all       postgres                     trust\n'
+        # Standbys stream from the primary over the socket as the bootstrap user.
+        printf 'local   replication postgres                   trust\n'
         local line role method addr
         for line in "pgw_super trust" "pgw_trust trust" "pgw_scram scram-sha-256" "pgw_scram_utf8 scram-sha-256" \
                     "pgw_md5 md5" "pgw_password password" "pgw_reject reject"; do
@@ -558,6 +570,127 @@ stop_pgbouncers() {
     rm -rf -- "$d"
 }
 
+# ---- standbys ----------------------------------------------------------------
+#
+# A standby is DIR/NAME: a pg_basebackup -R copy of the cluster (so it has the
+# primary's roles, pg_hba.conf and TLS settings), streaming from the primary
+# over the socket, with a port of its own and the primary's socket directory.
+# NAME is recorded in DIR/standbys before anything is created, so `stop`
+# removes exactly what was made even when the start failed half-way.
+
+valid_standby_name() {
+    case "$1" in
+    '' | *[!a-z0-9_]*) die "standby name must be [a-z0-9_]+, got '$1'" ;;
+    data | tls | pgbouncer) die "standby name '$1' is taken by the fixture" ;;
+    esac
+}
+
+# start_standby DIR NAME WANT6 LISTEN: prints the port. Needs BINDIR, PORT
+# and SOCKDIR of the primary.
+start_standby() {
+    local dir=$1 name=$2 want6=$3 listen=$4 sd=$1/$2
+    valid_standby_name "$name"
+    [ -e "$sd" ] && die "$sd exists"
+    printf '%s\n' "$name" >>"$dir/standbys"
+    mkdir -p "$sd"
+    mkdir -m 0700 "$sd/data"
+    : >"$sd/server.log"
+    give_to_pg "$sd/data" "$sd/server.log"
+    [ "$AS_ROOT" -eq 1 ] && chmod o+x "$sd"
+    as_pg "$BINDIR/pg_basebackup" -h "$SOCKDIR" -p "$PORT" -U postgres -D "$sd/data" \
+        -R -X stream -c fast --no-sync >"$sd/basebackup.log" 2>&1 ||
+        { cat "$sd/basebackup.log" >&2; die "pg_basebackup for $name failed"; }
+    # The copy carries the primary's pgw_fixture.conf (its port): start_server
+    # writes this one's. A standby may not start with fewer connections than
+    # its primary allows, so the settings stay the same.
+    TLS_DIR=$dir/tls
+    local saved_port=$PORT
+    start_server "$sd" "$want6" "$listen" >&2 || { PORT=$saved_port; die "standby $name did not start"; }
+    local sport=$PORT
+    PORT=$saved_port
+    local i in_recovery=
+    for i in $(seq 1 100); do
+        in_recovery=$("$BINDIR/psql" -X -At -h "$SOCKDIR" -p "$sport" -U postgres -d postgres \
+            -c 'SELECT pg_is_in_recovery()' 2>/dev/null || true)
+        [ "$in_recovery" = t ] && break
+        sleep 0.1
+    done
+    [ "$in_recovery" = t ] || die "standby $name on port $sport is not in recovery"
+    printf '%s\n' "$sport"
+}
+
+# Read the primary's port and socket directory back from DIR (for the
+# standby commands, which run after start).
+load_primary() {
+    local dir=$1
+    [ -f "$dir/env.sh" ] || die "$dir/env.sh not found: was the cluster started with '$0 start $dir'?"
+    BINDIR=$(find_bindir)
+    PORT=$(sed -n "s/^export PGW_TEST_PORT=//p" "$dir/env.sh")
+    SOCKDIR=$(head -n 1 "$dir/sockdir")
+    [ -n "$PORT" ] && [ -n "$SOCKDIR" ] || die "cannot read the primary's port from $dir"
+}
+
+cmd_standby() {
+    local dir=$1 name=$2 want6=0 listen=127.0.0.1
+    dir=$(cd "$dir" && pwd)
+    load_primary "$dir"
+    if have_ipv6; then
+        want6=1
+        listen='127.0.0.1,::1'
+    fi
+    start_standby "$dir" "$name" "$want6" "$listen"
+}
+
+cmd_promote() {
+    local dir=$1 name=$2
+    valid_standby_name "$name"
+    dir=$(cd "$dir" && pwd)
+    [ -d "$dir/$name/data" ] || die "no standby $name in $dir"
+    BINDIR=$(find_bindir)
+    as_pg "$BINDIR/pg_ctl" -D "$dir/$name/data" -w -t 60 promote >/dev/null ||
+        die "promoting $name failed"
+}
+
+stop_one_server() {
+    local datadir=$1 pid
+    [ -f "$datadir/postmaster.pid" ] || return 0
+    as_pg "$BINDIR/pg_ctl" -D "$datadir" -w -t 20 -m fast stop >/dev/null 2>&1 ||
+        as_pg "$BINDIR/pg_ctl" -D "$datadir" -w -t 20 -m immediate stop >/dev/null 2>&1 || true
+    # Last resort, only for the postmaster of this data directory.
+    pid=$(head -n 1 "$datadir/postmaster.pid" 2>/dev/null | tr -cd '0-9' || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+        [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$datadir" ]; then
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}
+
+cmd_standby_stop() {
+    local dir=$1 name=$2
+    valid_standby_name "$name"
+    dir=$(cd "$dir" && pwd)
+    BINDIR=$(find_bindir)
+    stop_one_server "$dir/$name/data"
+    rm -rf -- "${dir:?}/$name"
+    if [ -f "$dir/standbys" ]; then
+        grep -vx -- "$name" "$dir/standbys" >"$dir/standbys.tmp" || true
+        mv "$dir/standbys.tmp" "$dir/standbys"
+    fi
+}
+
+stop_standbys() {
+    local dir=$1 name
+    [ -f "$dir/standbys" ] || return 0
+    BINDIR=$(find_bindir)
+    while read -r name; do
+        case "$name" in
+        '' | *[!a-z0-9_]* | data | tls | pgbouncer) continue ;;
+        esac
+        stop_one_server "$dir/$name/data"
+        rm -rf -- "${dir:?}/$name"
+    done <"$dir/standbys"
+    rm -f -- "$dir/standbys" "$dir/standbys.tmp"
+}
+
 # ---- env --------------------------------------------------------------------
 
 write_env() {
@@ -610,6 +743,11 @@ write_env() {
         printf 'export PGW_TEST_SERVER_VERSION_STRING=%q\n' "$version_str"
         printf 'export PGW_TEST_SERVER_LOG=%q\n' "$dir/server.log"
         printf 'export PGW_TEST_FIXTURE_DIR=%q\n' "$dir"
+        if [ -n "$STANDBY_PORT" ]; then
+            # A streaming hot standby of the cluster on 127.0.0.1 (same roles,
+            # same socket directory): target_session_attrs routing.
+            printf 'export PGW_TEST_STANDBY_PORT=%q\n' "$STANDBY_PORT"
+        fi
         if [ -n "$PGB_SESSION_PORT" ]; then
             # pgbouncer on 127.0.0.1 (same database and roles; see start_pgbouncers).
             printf 'export PGW_TEST_PGBOUNCER_SESSION_PORT=%q\n' "$PGB_SESSION_PORT"
@@ -712,6 +850,7 @@ cmd_start() {
     [ -e "$dir/data" ] && die "$dir/data exists: stop that cluster first ('$0 stop $dir')"
     [ -e "$dir/sockdir" ] && die "$dir/sockdir exists: stop that cluster first ('$0 stop $dir')"
     [ -e "$dir/pgbouncer" ] && die "$dir/pgbouncer exists: stop that cluster first ('$0 stop $dir')"
+    [ -e "$dir/standbys" ] && die "$dir/standbys exists: stop that cluster first ('$0 stop $dir')"
 
     # From here on, any failure (die, set -e) removes whatever was created.
     START_DIR=$dir
@@ -762,6 +901,11 @@ cmd_start() {
     version=$(psql_setup -d postgres -At -c 'SHOW server_version_num')
     version_str=$(psql_setup -d postgres -At -c 'SHOW server_version')
     start_pgbouncers "$dir"
+    STANDBY_PORT=
+    if [ "${PGW_FIXTURE_STANDBY:-1}" != 0 ]; then
+        STANDBY_PORT=$(start_standby "$dir" standby "$want6" "$listen") ||
+            die "could not start the standby"
+    fi
     write_env "$dir" "$PORT" "$host6" "$SOCKDIR" "$version" "$version_str"
 
     trap - EXIT
@@ -785,6 +929,7 @@ cmd_stop() {
     dir=$(cd "$dir" && pwd)
 
     stop_pgbouncers "$dir"
+    stop_standbys "$dir"
     if [ -f "$dir/data/postmaster.pid" ]; then
         BINDIR=$(find_bindir)
         as_pg "$BINDIR/pg_ctl" -D "$dir/data" -w -t 20 -m fast stop >/dev/null 2>&1 ||
@@ -846,6 +991,18 @@ stop)
 restart)
     [ $# -eq 2 ] || usage
     cmd_restart "$2"
+    ;;
+standby)
+    [ $# -eq 3 ] || usage
+    cmd_standby "$2" "$3"
+    ;;
+promote)
+    [ $# -eq 3 ] || usage
+    cmd_promote "$2" "$3"
+    ;;
+standby-stop)
+    [ $# -eq 3 ] || usage
+    cmd_standby_stop "$2" "$3"
     ;;
 *) usage ;;
 esac
