@@ -9,7 +9,7 @@
 PGW_DEB_PACKAGES=(
     postgresql-15 postgresql-server-dev-15 libcmocka-dev libssl-dev pgbouncer
     meson ninja-build clang libclang-rt-14-dev valgrind pkg-config python3
-    gcc g++ binutils
+    gcc g++ binutils iproute2
 )
 
 pgw_deb_missing() {
