@@ -23,6 +23,7 @@
 #include "pgwire/client.h"
 #include "pgwire/stmt.h"
 #include "pgwire/tx.h"
+#include "pgwire/portal.h"
 #include "pgwire/pool.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
@@ -36,5 +37,6 @@
 #define PGW_HAS_TYPE_CODECS 1
 #define PGW_HAS_POOL 1
 #define PGW_HAS_TRANSACTIONS 1
+#define PGW_HAS_PORTALS 1
 
 #endif

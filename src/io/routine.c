@@ -1,0 +1,1 @@
+typedef int pgwi_routine_placeholder;

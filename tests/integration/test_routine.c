@@ -1,0 +1,2 @@
+#include "pgtest.h"
+int main(void) { return 0; }
