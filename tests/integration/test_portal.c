@@ -468,12 +468,15 @@ static void test_portal_walk_memory_is_independent_of_row_count(void **s)
     size_t small = walk_peak(c, &k, 20000);
     size_t big = walk_peak(c, &k, 200000);
     fprintf(stderr, "# peak live bytes: %zu for 20,000 rows, %zu for 200,000 rows\n", small, big);
-    /* The same bound for ten times the rows: nothing grows with the
-     * result. The bound covers the input buffer (its growth depends only on
-     * how much one read brings), one batch's cursor and the portal. */
-    assert_true(small < 256 * 1024);
-    assert_true(big < 256 * 1024);
-    assert_true(big <= small + 64 * 1024);
+    /* One fixed bound for ten times the rows (200,000 rows are about 5 MB
+     * on the wire): nothing grows with the result. The bound covers the
+     * TLS receive area and the input buffer (64 KiB reads: at most 128 KiB,
+     * plus a transient copy while it grows), one batch's cursor and the
+     * portal. The peaks are usually identical; the slack is for a read
+     * that lands differently and grows the input buffer one step more. */
+    assert_true(small < 384 * 1024);
+    assert_true(big < 384 * 1024);
+    assert_true(big <= small + 128 * 1024);
     pgw_close(c);
     assert_int_equal(k.live, 0);
 }
