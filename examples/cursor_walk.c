@@ -125,8 +125,8 @@ static int walk_sql_cursor(pgw_conn *c, const char *rows, size_t batch, walk *w)
         return fail(c, "begin");
     pgw_param limit = {0, PGW_FORMAT_TEXT, rows, strlen(rows)};
     if (pgw_sqlcursor_declare(c, "walk", PGW_SQLCURSOR_NO_SCROLL,
-                              "SELECT g, md5(g::text) FROM generate_series(1, $1::int8) g",
-                              &limit, 1) != PGW_OK)
+                              "SELECT g, md5(g::text) FROM generate_series(1, $1::int8) g", &limit,
+                              1) != PGW_OK)
         return fail(c, "declare");
     for (;;) {
         pgw_cursor *cur = NULL;
@@ -206,8 +206,9 @@ static void report(const char *how, const walk *w, const counting *k, double sec
     printf("%s: %llu rows in %llu fetches, sum %lld\n", how, (unsigned long long)w->rows,
            (unsigned long long)w->fetches, (long long)w->sum);
     if (stats)
-        fprintf(stderr, "portal-walk: %s: %.0f rows/s, peak allocated %zu bytes, peak RSS %ld KiB\n",
-                how, secs > 0 ? (double)w->rows / secs : 0.0, k->peak, peak_rss_kib());
+        fprintf(stderr,
+                "portal-walk: %s: %.0f rows/s, peak allocated %zu bytes, peak RSS %ld KiB\n", how,
+                secs > 0 ? (double)w->rows / secs : 0.0, k->peak, peak_rss_kib());
 }
 
 int main(int argc, char **argv)

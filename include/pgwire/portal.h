@@ -87,8 +87,8 @@ PGW_API pgw_status pgw_portal_open_send(pgw_conn *c, const char *name, const cha
  * open exchange (the portal itself does not need it afterwards). */
 PGW_API pgw_status pgw_portal_open_stmt_send(pgw_stmt *st, const char *name,
                                              const pgw_param *params, size_t nparams,
-                                             const int16_t *result_formats,
-                                             size_t n_result_formats, pgw_portal **out);
+                                             const int16_t *result_formats, size_t n_result_formats,
+                                             pgw_portal **out);
 
 /** Drive an open or a close until the server has answered.
  * @return PGW_OK: done (opened, or closed); PGW_WANT_READ / PGW_WANT_WRITE;
@@ -191,16 +191,16 @@ PGW_API pgw_status pgw_portal_close(pgw_portal *p);
 
 /** Direction of FETCH and MOVE. Append-only. */
 typedef enum pgw_fetch_dir {
-    PGW_FETCH_NEXT = 0,         /**< NEXT (count ignored) */
-    PGW_FETCH_PRIOR = 1,        /**< PRIOR (count ignored) */
-    PGW_FETCH_FIRST = 2,        /**< FIRST (count ignored) */
-    PGW_FETCH_LAST = 3,         /**< LAST (count ignored) */
-    PGW_FETCH_ABSOLUTE = 4,     /**< ABSOLUTE count (negative: from the end) */
-    PGW_FETCH_RELATIVE = 5,     /**< RELATIVE count (negative: backwards) */
-    PGW_FETCH_FORWARD = 6,      /**< FORWARD count (count >= 0) */
-    PGW_FETCH_FORWARD_ALL = 7,  /**< FORWARD ALL (count ignored) */
-    PGW_FETCH_BACKWARD = 8,     /**< BACKWARD count (count >= 0) */
-    PGW_FETCH_BACKWARD_ALL = 9  /**< BACKWARD ALL (count ignored) */
+    PGW_FETCH_NEXT = 0,        /**< NEXT (count ignored) */
+    PGW_FETCH_PRIOR = 1,       /**< PRIOR (count ignored) */
+    PGW_FETCH_FIRST = 2,       /**< FIRST (count ignored) */
+    PGW_FETCH_LAST = 3,        /**< LAST (count ignored) */
+    PGW_FETCH_ABSOLUTE = 4,    /**< ABSOLUTE count (negative: from the end) */
+    PGW_FETCH_RELATIVE = 5,    /**< RELATIVE count (negative: backwards) */
+    PGW_FETCH_FORWARD = 6,     /**< FORWARD count (count >= 0) */
+    PGW_FETCH_FORWARD_ALL = 7, /**< FORWARD ALL (count ignored) */
+    PGW_FETCH_BACKWARD = 8,    /**< BACKWARD count (count >= 0) */
+    PGW_FETCH_BACKWARD_ALL = 9 /**< BACKWARD ALL (count ignored) */
 } pgw_fetch_dir;
 
 /** DECLARE name [BINARY] [SCROLL | NO SCROLL] CURSOR [WITH HOLD] FOR query.

@@ -9,11 +9,12 @@
  * receives a RowDescription (with the formats bound) and reads exactly
  * like the cursor of a one-shot query: the few bytes per batch buy a
  * cursor with no special state. */
+#include "pgwire/portal.h"
+
 #include <stdio.h>
 
 #include "conn/cursor_int.h"
 #include "conn/extended_int.h"
-#include "pgwire/portal.h"
 
 enum portal_state {
     PORTAL_OPENING, /* Parse/Bind sent, answer pending */
@@ -35,7 +36,7 @@ struct pgw_portal {
     uint64_t rows; /* over the results of every fetch that ended */
 };
 
-static pgw_status check_tx(pgw_conn *c)
+static pgw_status portal_check_tx(pgw_conn *c)
 {
     if (c->tx == 'T')
         return PGW_OK;
@@ -53,7 +54,7 @@ static pgw_status portal_new(pgw_conn *c, const char *name, pgw_portal **out)
     pgw_status rc = pgwi_cursor_check_conn(c);
     if (rc != PGW_OK)
         return rc;
-    rc = check_tx(c);
+    rc = portal_check_tx(c);
     if (rc != PGW_OK)
         return rc;
     pgw_portal *p = pgwi_alloc(c->a, sizeof *p);
@@ -83,18 +84,19 @@ static void portal_release(pgw_portal *p)
 }
 
 /* A message could not be queued: refuse (nothing was sent) or break. */
-static pgw_status build_failed(pgw_cursor *cur, size_t mark, pgw_status rc, const char *what)
+static pgw_status portal_build_failed(pgw_cursor *cur, size_t mark, pgw_status rc, const char *what)
 {
     pgw_conn *c = cur->c;
     pgwi_ext_cursor_discard(cur, mark);
     if (rc == PGW_E_INVALID || rc == PGW_E_TOO_LARGE)
         return pgwi_conn_refuse(c, rc, "%s: %s", what,
-                                rc == PGW_E_INVALID ? "a name or the statement text contains a NUL byte"
-                                                    : "message too large for the protocol");
+                                rc == PGW_E_INVALID
+                                    ? "a name or the statement text contains a NUL byte"
+                                    : "message too large for the protocol");
     return pgwi_conn_break(c, rc, "out of memory");
 }
 
-static void start_op(pgw_portal *p, pgw_cursor *cur, enum portal_state st)
+static void portal_start_op(pgw_portal *p, pgw_cursor *cur, enum portal_state st)
 {
     p->op = cur;
     p->state = st;
@@ -150,14 +152,14 @@ pgw_status pgw_portal_open_send(pgw_conn *c, const char *name, const char *sql,
     if (rc == PGW_OK)
         rc = pgw_build_sync(&c->out);
     if (rc != PGW_OK) {
-        rc = build_failed(cur, mark, rc, "opening a portal");
+        rc = portal_build_failed(cur, mark, rc, "opening a portal");
         portal_release(p);
         return rc;
     }
     pgwi_ext_expect(cur, PGWI_X_PARSE);
     pgwi_ext_expect(cur, PGWI_X_BIND);
     pgwi_ext_expect(cur, PGWI_X_SYNC);
-    start_op(p, cur, PORTAL_OPENING);
+    portal_start_op(p, cur, PORTAL_OPENING);
     *out = p;
     return PGW_OK;
 }
@@ -173,8 +175,7 @@ pgw_status pgw_portal_open_stmt_send(pgw_stmt *st, const char *name, const pgw_p
         return PGW_E_INVALID;
     pgw_conn *c = st->c;
     if (!st->ready)
-        return pgwi_conn_refuse(c, PGW_E_STATE, "prepared statement \"%s\" is not ready",
-                                st->name);
+        return pgwi_conn_refuse(c, PGW_E_STATE, "prepared statement \"%s\" is not ready", st->name);
     pgw_portal *p;
     pgw_status rc = portal_new(c, name, &p);
     if (rc != PGW_OK)
@@ -200,13 +201,13 @@ pgw_status pgw_portal_open_stmt_send(pgw_stmt *st, const char *name, const pgw_p
     if (rc == PGW_OK)
         rc = pgw_build_sync(&c->out);
     if (rc != PGW_OK) {
-        rc = build_failed(cur, mark, rc, "opening a portal");
+        rc = portal_build_failed(cur, mark, rc, "opening a portal");
         portal_release(p);
         return rc;
     }
     pgwi_ext_expect(cur, PGWI_X_BIND);
     pgwi_ext_expect(cur, PGWI_X_SYNC);
-    start_op(p, cur, PORTAL_OPENING);
+    portal_start_op(p, cur, PORTAL_OPENING);
     *out = p;
     return PGW_OK;
 }
@@ -258,7 +259,7 @@ pgw_status pgw_portal_fetch_send(pgw_portal *p, size_t max_rows, pgw_cursor **ou
         return rc;
     if (p->state != PORTAL_OPEN)
         return pgwi_conn_refuse(c, PGW_E_STATE, "portal \"%s\" is not open", p->name);
-    rc = check_tx(c);
+    rc = portal_check_tx(c);
     if (rc != PGW_OK)
         return rc;
     pgw_cursor *cur = NULL;
@@ -272,7 +273,7 @@ pgw_status pgw_portal_fetch_send(pgw_portal *p, size_t max_rows, pgw_cursor **ou
     if (rc == PGW_OK)
         rc = pgw_build_sync(&c->out);
     if (rc != PGW_OK)
-        return build_failed(cur, mark, rc, "fetching from a portal");
+        return portal_build_failed(cur, mark, rc, "fetching from a portal");
     pgwi_ext_expect(cur, PGWI_X_DESC_PORTAL);
     pgwi_ext_expect(cur, PGWI_X_EXEC);
     pgwi_ext_expect(cur, PGWI_X_SYNC);
@@ -305,10 +306,10 @@ pgw_status pgw_portal_close_send(pgw_portal *p)
     if (rc == PGW_OK)
         rc = pgw_build_sync(&c->out);
     if (rc != PGW_OK)
-        return build_failed(cur, mark, rc, "closing a portal");
+        return portal_build_failed(cur, mark, rc, "closing a portal");
     pgwi_ext_expect(cur, PGWI_X_CLOSE);
     pgwi_ext_expect(cur, PGWI_X_SYNC);
-    start_op(p, cur, PORTAL_CLOSING);
+    portal_start_op(p, cur, PORTAL_CLOSING);
     return PGW_OK;
 }
 

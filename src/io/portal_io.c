@@ -1,17 +1,18 @@
 /* The blocking forms of the named-portal calls: loops over the engine's
  * pgw_portal_*_send / pgw_portal_recv (src/conn/portal.c). */
-#include "io/io_int.h"
-#include "conn/extended_int.h"
 #include "pgwire/portal.h"
 
-static pgw_status need_transport(pgw_conn *c)
+#include "conn/extended_int.h"
+#include "io/io_int.h"
+
+static pgw_status pio_need_transport(pgw_conn *c)
 {
     if (c->io == NULL)
         return pgwi_conn_refuse(c, PGW_E_STATE, "connection has no transport");
     return PGW_OK;
 }
 
-static pgw_status wait_portal(pgw_portal *p, pgw_conn *c)
+static pgw_status pio_wait(pgw_portal *p, pgw_conn *c)
 {
     for (;;) {
         pgw_status rc = pgw_portal_recv(p);
@@ -23,11 +24,11 @@ static pgw_status wait_portal(pgw_portal *p, pgw_conn *c)
     }
 }
 
-static pgw_status finish_open(pgw_conn *c, pgw_status rc, pgw_portal *p, pgw_portal **out)
+static pgw_status pio_finish_open(pgw_conn *c, pgw_status rc, pgw_portal *p, pgw_portal **out)
 {
     if (rc != PGW_OK)
         return rc;
-    rc = wait_portal(p, c);
+    rc = pio_wait(p, c);
     if (rc != PGW_OK) {
         pgw_portal_free(p);
         return rc;
@@ -36,20 +37,20 @@ static pgw_status finish_open(pgw_conn *c, pgw_status rc, pgw_portal *p, pgw_por
     return PGW_OK;
 }
 
-pgw_status pgw_portal_open(pgw_conn *c, const char *name, const char *sql,
-                           const pgw_param *params, size_t nparams, pgw_portal **out)
+pgw_status pgw_portal_open(pgw_conn *c, const char *name, const char *sql, const pgw_param *params,
+                           size_t nparams, pgw_portal **out)
 {
     if (out == NULL)
         return PGW_E_INVALID;
     *out = NULL;
     if (c == NULL)
         return PGW_E_INVALID;
-    pgw_status rc = need_transport(c);
+    pgw_status rc = pio_need_transport(c);
     if (rc != PGW_OK)
         return rc;
     pgw_portal *p = NULL;
     rc = pgw_portal_open_send(c, name, sql, params, nparams, NULL, 0, &p);
-    return finish_open(c, rc, p, out);
+    return pio_finish_open(c, rc, p, out);
 }
 
 pgw_status pgw_portal_open_stmt(pgw_stmt *st, const char *name, const pgw_param *params,
@@ -61,12 +62,12 @@ pgw_status pgw_portal_open_stmt(pgw_stmt *st, const char *name, const pgw_param 
     if (st == NULL)
         return PGW_E_INVALID;
     pgw_conn *c = st->c;
-    pgw_status rc = need_transport(c);
+    pgw_status rc = pio_need_transport(c);
     if (rc != PGW_OK)
         return rc;
     pgw_portal *p = NULL;
     rc = pgw_portal_open_stmt_send(st, name, params, nparams, NULL, 0, &p);
-    return finish_open(c, rc, p, out);
+    return pio_finish_open(c, rc, p, out);
 }
 
 pgw_status pgw_portal_fetch(pgw_portal *p, size_t max_rows, pgw_cursor **out)
@@ -77,7 +78,7 @@ pgw_status pgw_portal_fetch(pgw_portal *p, size_t max_rows, pgw_cursor **out)
     if (p == NULL)
         return PGW_E_INVALID;
     pgw_conn *c = pgw_portal_conn(p);
-    pgw_status rc = need_transport(c);
+    pgw_status rc = pio_need_transport(c);
     if (rc != PGW_OK)
         return rc;
     pgw_cursor *cur = NULL;
@@ -90,11 +91,11 @@ pgw_status pgw_portal_close(pgw_portal *p)
     if (p == NULL)
         return PGW_E_INVALID;
     pgw_conn *c = pgw_portal_conn(p);
-    pgw_status rc = need_transport(c);
+    pgw_status rc = pio_need_transport(c);
     if (rc != PGW_OK)
         return rc;
     rc = pgw_portal_close_send(p);
     if (rc != PGW_OK)
         return rc;
-    return wait_portal(p, c);
+    return pio_wait(p, c);
 }

@@ -1,15 +1,17 @@
 /* Functions and procedures: `SELECT * FROM name($1, ...)` and
  * `CALL name($1, ...)` built around quoted identifiers, run through the
  * blocking extended-protocol calls. */
-#include <stdio.h>
-
-#include "io/io_int.h"
-#include "pgwire/buf.h"
-#include "pgwire/escape.h"
 #include "pgwire/routine.h"
 
-static pgw_status append_ident(pgw_conn *c, pgw_buf *b, const char *s, const pgw_escape_ctx *ctx,
-                               const char *what)
+#include <stdio.h>
+
+#include "pgwire/buf.h"
+#include "pgwire/escape.h"
+
+#include "io/io_int.h"
+
+static pgw_status routine_append_ident(pgw_conn *c, pgw_buf *b, const char *s,
+                                       const pgw_escape_ctx *ctx, const char *what)
 {
     if (s[0] == '\0')
         return pgwi_conn_refuse(c, PGW_E_INVALID, "%s name is empty", what);
@@ -22,13 +24,13 @@ static pgw_status append_ident(pgw_conn *c, pgw_buf *b, const char *s, const pgw
 }
 
 /* prefix [schema.]name($1, ..., $n) suffix, NUL-terminated, into b. */
-static pgw_status build_call(pgw_conn *c, pgw_buf *b, const char *prefix, const char *schema,
-                             const char *name, size_t nparams)
+static pgw_status routine_build_call(pgw_conn *c, pgw_buf *b, const char *prefix,
+                                     const char *schema, const char *name, size_t nparams)
 {
     if (nparams > PGW_MAX_PARAMS)
         return pgwi_conn_refuse(c, PGW_E_TOO_LARGE,
-                                "too many arguments: %zu (the protocol allows at most %u)",
-                                nparams, PGW_MAX_PARAMS);
+                                "too many arguments: %zu (the protocol allows at most %u)", nparams,
+                                PGW_MAX_PARAMS);
     pgw_escape_ctx ctx;
     pgw_escape_ctx_init(&ctx);
     const char *enc = pgw_conn_parameter(c, "client_encoding");
@@ -37,12 +39,12 @@ static pgw_status build_call(pgw_conn *c, pgw_buf *b, const char *prefix, const 
     pgw_buf_append(b, prefix, strlen(prefix));
     pgw_status rc = PGW_OK;
     if (schema != NULL) {
-        rc = append_ident(c, b, schema, &ctx, "schema");
+        rc = routine_append_ident(c, b, schema, &ctx, "schema");
         if (rc == PGW_OK)
             rc = pgw_buf_put_u8(b, '.');
     }
     if (rc == PGW_OK)
-        rc = append_ident(c, b, name, &ctx, "routine");
+        rc = routine_append_ident(c, b, name, &ctx, "routine");
     if (rc != PGW_OK)
         return rc;
     pgw_buf_put_u8(b, '(');
@@ -57,7 +59,7 @@ static pgw_status build_call(pgw_conn *c, pgw_buf *b, const char *prefix, const 
     return rc == PGW_OK ? rc : pgwi_conn_refuse(c, rc, "out of memory");
 }
 
-static pgw_status check_args(pgw_conn *c, const char *name)
+static pgw_status routine_check_args(pgw_conn *c, const char *name)
 {
     if (c == NULL)
         return PGW_E_INVALID;
@@ -72,12 +74,12 @@ pgw_status pgw_call_function(pgw_conn *c, const char *schema, const char *name,
     if (out == NULL)
         return PGW_E_INVALID;
     *out = NULL;
-    pgw_status rc = check_args(c, name);
+    pgw_status rc = routine_check_args(c, name);
     if (rc != PGW_OK)
         return rc;
     pgw_buf b;
     pgw_buf_init(&b, c->a, 0);
-    rc = build_call(c, &b, "SELECT * FROM ", schema, name, nparams);
+    rc = routine_build_call(c, &b, "SELECT * FROM ", schema, name, nparams);
     if (rc == PGW_OK)
         rc = pgw_query_params(c, (const char *)b.data, params, nparams, out);
     pgw_buf_free(&b);
@@ -90,12 +92,12 @@ pgw_status pgw_call_function_result(pgw_conn *c, const char *schema, const char 
     if (out == NULL)
         return PGW_E_INVALID;
     *out = NULL;
-    pgw_status rc = check_args(c, name);
+    pgw_status rc = routine_check_args(c, name);
     if (rc != PGW_OK)
         return rc;
     pgw_buf b;
     pgw_buf_init(&b, c->a, 0);
-    rc = build_call(c, &b, "SELECT * FROM ", schema, name, nparams);
+    rc = routine_build_call(c, &b, "SELECT * FROM ", schema, name, nparams);
     if (rc == PGW_OK)
         rc = pgw_query_params_result(c, (const char *)b.data, params, nparams, out);
     pgw_buf_free(&b);
@@ -107,12 +109,12 @@ pgw_status pgw_call_procedure(pgw_conn *c, const char *schema, const char *name,
 {
     if (out != NULL)
         *out = NULL;
-    pgw_status rc = check_args(c, name);
+    pgw_status rc = routine_check_args(c, name);
     if (rc != PGW_OK)
         return rc;
     pgw_buf b;
     pgw_buf_init(&b, c->a, 0);
-    rc = build_call(c, &b, "CALL ", schema, name, nparams);
+    rc = routine_build_call(c, &b, "CALL ", schema, name, nparams);
     if (rc == PGW_OK) {
         const char *sql = (const char *)b.data;
         if (out != NULL)

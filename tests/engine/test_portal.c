@@ -5,8 +5,9 @@
  * at every allocation of a session. */
 #include <stdlib.h>
 
-#include "rig.h"
 #include "pgwire/portal.h"
+
+#include "rig.h"
 
 #define CI "user=alice dbname=app"
 
@@ -159,17 +160,17 @@ static void test_portal_engine_sends_named_bind_and_row_limit(void **s)
     size_t n = pgw_conn_output(r.c, &out);
     /* Parse "" ..., then Bind: portal "mine", statement "", 0 parameter
      * formats, 0 values, 1 result format (binary). */
-    static const uint8_t bind[] = {'B', 0, 0, 0, 18, 'm', 'i', 'n', 'e', 0, 0, 0, 0, 0, 0,
-                                   0, 1, 0, 1, 'S', 0, 0, 0, 4};
+    static const uint8_t bind[] = {'B', 0, 0, 0, 18, 'm', 'i', 'n', 'e', 0, 0, 0,
+                                   0,   0, 0, 0, 1,  0,   1,   'S', 0,   0, 0, 4};
     assert_true(n > sizeof bind);
     assert_memory_equal(out + n - sizeof bind, bind, sizeof bind);
     assert_int_equal(rig_portal(&r, p), PGW_OK);
     pgw_cursor *cur = NULL;
     assert_int_equal(pgw_portal_fetch_send(p, 1000, &cur), PGW_OK);
     n = pgw_conn_output(r.c, &out);
-    static const uint8_t fetch[] = {'D', 0, 0, 0, 10, 'P', 'm', 'i', 'n', 'e', 0,
-                                    'E', 0, 0, 0, 13, 'm', 'i', 'n', 'e', 0, 0, 0, 0x03, 0xe8,
-                                    'S', 0, 0, 0, 4};
+    static const uint8_t fetch[] = {'D', 0,   0, 0,    10,   'P', 'm', 'i', 'n', 'e',
+                                    0,   'E', 0, 0,    0,    13,  'm', 'i', 'n', 'e',
+                                    0,   0,   0, 0x03, 0xe8, 'S', 0,   0,   0,   4};
     assert_int_equal(n, sizeof fetch);
     assert_memory_equal(out, fetch, sizeof fetch);
     pgw_status rc;
@@ -324,8 +325,7 @@ static void test_portal_engine_transaction_ended_refuses_fetch(void **s)
     assert_int_equal(pgw_conn_output(r.c, &out), 0); /* nothing queued */
     /* Outside a transaction the open itself is refused, nothing sent. */
     pgw_portal *q = NULL;
-    assert_int_equal(pgw_portal_open_send(r.c, "y", "SELECT 1", NULL, 0, NULL, 0, &q),
-                     PGW_E_STATE);
+    assert_int_equal(pgw_portal_open_send(r.c, "y", "SELECT 1", NULL, 0, NULL, 0, &q), PGW_E_STATE);
     assert_null(q);
     assert_int_equal(pgw_conn_output(r.c, &out), 0);
     pgw_portal_free(p);

@@ -6,9 +6,10 @@
  * 20,000 and 200,000 rows. */
 #include <stdint.h>
 
-#include "pgtest.h"
 #include "pgwire/portal.h"
 #include "pgwire/tx.h"
+
+#include "pgtest.h"
 
 static int64_t scalar(pgw_conn *c, const char *sql)
 {
@@ -42,9 +43,9 @@ static void test_portal_batches_suspend_then_complete(void **s)
     pgw_conn *c = pgt_connect();
     assert_int_equal(pgw_begin(c, NULL), PGW_OK);
     pgw_portal *p = NULL;
-    assert_int_equal(pgw_portal_open(c, "walk", "SELECT g FROM generate_series(1, 2500) g", NULL,
-                                     0, &p),
-                     PGW_OK);
+    assert_int_equal(
+        pgw_portal_open(c, "walk", "SELECT g FROM generate_series(1, 2500) g", NULL, 0, &p),
+        PGW_OK);
     assert_string_equal(pgw_portal_name(p), "walk");
     assert_true(pgw_portal_is_open(p));
     assert_ptr_equal(pgw_portal_conn(p), c);
@@ -98,9 +99,8 @@ static void test_portal_zero_limit_fetches_everything_left(void **s)
     pgw_conn *c = pgt_connect();
     assert_int_equal(pgw_begin(c, NULL), PGW_OK);
     pgw_portal *p = NULL;
-    assert_int_equal(pgw_portal_open(c, NULL, "SELECT g FROM generate_series(1, 300) g", NULL, 0,
-                                     &p),
-                     PGW_OK);
+    assert_int_equal(
+        pgw_portal_open(c, NULL, "SELECT g FROM generate_series(1, 300) g", NULL, 0, &p), PGW_OK);
     assert_non_null(strstr(pgw_portal_name(p), "pgw_portal"));
     pgw_cursor *cur = NULL;
     assert_int_equal(pgw_portal_fetch(p, 7, &cur), PGW_OK);
@@ -135,9 +135,8 @@ static void test_portal_dies_with_its_transaction(void **s)
     pgw_conn *c = pgt_connect();
     assert_int_equal(pgw_begin(c, NULL), PGW_OK);
     pgw_portal *p = NULL;
-    assert_int_equal(pgw_portal_open(c, "short", "SELECT g FROM generate_series(1, 10) g", NULL,
-                                     0, &p),
-                     PGW_OK);
+    assert_int_equal(
+        pgw_portal_open(c, "short", "SELECT g FROM generate_series(1, 10) g", NULL, 0, &p), PGW_OK);
     assert_int_equal(pgw_commit(c), PGW_OK);
     assert_false(pgw_portal_is_open(p));
     pgw_cursor *cur = NULL;
@@ -195,8 +194,9 @@ static void test_portal_execute_error_mid_walk_reports_execute(void **s)
     pgw_conn *c = pgt_connect();
     assert_int_equal(pgw_begin(c, NULL), PGW_OK);
     pgw_portal *p = NULL;
-    assert_int_equal(pgw_portal_open(c, "div", "SELECT 10 / (1500 - g) FROM generate_series(1, 2000) g",
-                                     NULL, 0, &p),
+    assert_int_equal(pgw_portal_open(c, "div",
+                                     "SELECT 10 / (1500 - g) FROM generate_series(1, 2000) g", NULL,
+                                     0, &p),
                      PGW_OK);
     pgw_cursor *cur = NULL;
     assert_int_equal(pgw_portal_fetch(p, 1000, &cur), PGW_OK);
@@ -234,7 +234,8 @@ static void test_portal_params_and_formats(void **s)
     assert_int_equal(pgw_params_add_int4(ps, 5), PGW_OK);
     assert_int_equal(pgw_params_add_str(ps, "x"), PGW_OK);
     pgw_portal *p = NULL;
-    assert_int_equal(pgw_portal_open(c, "prm", "SELECT g, $2 || g AS t FROM generate_series(1, $1) g",
+    assert_int_equal(pgw_portal_open(c, "prm",
+                                     "SELECT g, $2 || g AS t FROM generate_series(1, $1) g",
                                      pgw_params_array(ps), 2, &p),
                      PGW_OK);
     pgw_cursor *cur = NULL;
@@ -265,9 +266,9 @@ static void test_portal_params_and_formats(void **s)
 
     /* Prepared-statement form: AUTO picks binary for int4, text for text. */
     pgw_stmt *st = NULL;
-    assert_int_equal(pgw_prepare(c, NULL, "SELECT g, 'v' || g AS t FROM generate_series(1, $1) g",
-                                 NULL, 0, &st),
-                     PGW_OK);
+    assert_int_equal(
+        pgw_prepare(c, NULL, "SELECT g, 'v' || g AS t FROM generate_series(1, $1) g", NULL, 0, &st),
+        PGW_OK);
     assert_int_equal(pgw_portal_open_stmt(st, "fromstmt", pgw_params_array(ps), 1, &p), PGW_OK);
     assert_int_equal(pgw_portal_fetch(p, 2, &cur), PGW_OK);
     assert_int_equal(pgw_cursor_column_format(cur, 0), PGW_FORMAT_BINARY);
@@ -291,9 +292,8 @@ static void test_portal_abandoned_batch_keeps_position(void **s)
     pgw_conn *c = pgt_connect();
     assert_int_equal(pgw_begin(c, NULL), PGW_OK);
     pgw_portal *p = NULL;
-    assert_int_equal(pgw_portal_open(c, "ab", "SELECT g FROM generate_series(1, 100) g", NULL, 0,
-                                     &p),
-                     PGW_OK);
+    assert_int_equal(
+        pgw_portal_open(c, "ab", "SELECT g FROM generate_series(1, 100) g", NULL, 0, &p), PGW_OK);
     pgw_cursor *cur = NULL;
     assert_int_equal(pgw_portal_fetch(p, 30, &cur), PGW_OK);
     assert_int_equal(pgw_cursor_next(cur), PGW_OK);
@@ -322,9 +322,9 @@ static void test_portal_two_portals_interleave(void **s)
     pgw_portal *a = NULL, *b = NULL;
     assert_int_equal(pgw_portal_open(c, "a", "SELECT g FROM generate_series(1, 50) g", NULL, 0, &a),
                      PGW_OK);
-    assert_int_equal(pgw_portal_open(c, "b", "SELECT g FROM generate_series(1001, 1050) g", NULL,
-                                     0, &b),
-                     PGW_OK);
+    assert_int_equal(
+        pgw_portal_open(c, "b", "SELECT g FROM generate_series(1001, 1050) g", NULL, 0, &b),
+        PGW_OK);
     /* A second portal of the same name is refused by the server. */
     pgw_portal *dup = NULL;
     assert_int_equal(pgw_portal_open(c, "a", "SELECT 1", NULL, 0, &dup), PGW_E_SERVER);
@@ -336,9 +336,9 @@ static void test_portal_two_portals_interleave(void **s)
     assert_int_equal(pgw_begin(c, NULL), PGW_OK);
     assert_int_equal(pgw_portal_open(c, "a", "SELECT g FROM generate_series(1, 50) g", NULL, 0, &a),
                      PGW_OK);
-    assert_int_equal(pgw_portal_open(c, "b", "SELECT g FROM generate_series(1001, 1050) g", NULL,
-                                     0, &b),
-                     PGW_OK);
+    assert_int_equal(
+        pgw_portal_open(c, "b", "SELECT g FROM generate_series(1001, 1050) g", NULL, 0, &b),
+        PGW_OK);
     for (int i = 0; i < 5; i++) {
         pgw_cursor *cur = NULL;
         assert_int_equal(pgw_portal_fetch(a, 10, &cur), PGW_OK);
@@ -422,8 +422,8 @@ static void c_free(void *ud, void *p, size_t n)
 static size_t walk_peak(pgw_conn *c, counting *k, int64_t rows)
 {
     char sql[128];
-    snprintf(sql, sizeof sql,
-             "SELECT g, 'row ' || g AS label FROM generate_series(1, %lld) g", (long long)rows);
+    snprintf(sql, sizeof sql, "SELECT g, 'row ' || g AS label FROM generate_series(1, %lld) g",
+             (long long)rows);
     assert_int_equal(pgw_begin(c, NULL), PGW_OK);
     k->peak = k->live;
     pgw_portal *p = NULL;

@@ -6,9 +6,10 @@
  * names; RAISE EXCEPTION with its SQLSTATE, message and context. */
 #include <stdint.h>
 
-#include "pgtest.h"
 #include "pgwire/routine.h"
 #include "pgwire/tx.h"
+
+#include "pgtest.h"
 
 #define SCHEMA "pgw_routine"
 

@@ -4,9 +4,10 @@
  * memory does not grow with the row count. */
 #include <stdint.h>
 
-#include "pgtest.h"
 #include "pgwire/portal.h"
 #include "pgwire/tx.h"
+
+#include "pgtest.h"
 
 static int64_t scalar(pgw_conn *c, const char *sql)
 {
@@ -127,7 +128,8 @@ static void test_sql_cursor_with_hold_survives_commit(void **s)
     (void)s;
     pgw_conn *c = pgt_connect();
     assert_int_equal(pgw_begin(c, NULL), PGW_OK);
-    assert_int_equal(pgw_sqlcursor_declare(c, "held", PGW_SQLCURSOR_WITH_HOLD | PGW_SQLCURSOR_SCROLL,
+    assert_int_equal(pgw_sqlcursor_declare(c, "held",
+                                           PGW_SQLCURSOR_WITH_HOLD | PGW_SQLCURSOR_SCROLL,
                                            "SELECT g FROM generate_series(1, 6) g", NULL, 0),
                      PGW_OK);
     fetch_expect(c, "held", PGW_FETCH_FORWARD, 2, "1,2");
