@@ -381,6 +381,44 @@ static void test_portal_refuses_bad_arguments(void **s)
     pgw_close(c);
 }
 
+/* The backend is terminated between two batches: the next fetch reports
+ * the loss (57P01, the connection closed), never rows or success, and the
+ * portal stays unusable. */
+static void test_portal_backend_terminated_between_batches(void **s)
+{
+    (void)s;
+    pgw_conn *c = pgt_connect(), *killer = pgt_connect();
+    assert_int_equal(pgw_begin(c, NULL), PGW_OK);
+    pgw_portal *p = NULL;
+    assert_int_equal(pgw_portal_open(c, "doomed", "SELECT g FROM generate_series(1, 100) g", NULL,
+                                     0, &p),
+                     PGW_OK);
+    pgw_cursor *cur = NULL;
+    assert_int_equal(pgw_portal_fetch(p, 10, &cur), PGW_OK);
+    assert_int_equal(read_batch(cur, 1), 10);
+    pgw_cursor_free(cur);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d, 10000)::int",
+             (int)pgw_conn_backend_pid(c));
+    assert_int_equal(scalar(killer, sql), 1);
+    pgw_status rc = pgw_portal_fetch(p, 10, &cur);
+    if (rc == PGW_OK) /* the fetch went out before the FATAL was read */
+        rc = pgw_cursor_next(cur);
+    assert_true(rc < 0);
+    assert_true(rc != PGW_E_SERVER);
+    assert_true(pgw_conn_get_state(c) == PGW_CONN_BROKEN ||
+                pgw_conn_get_state(c) == PGW_CONN_CLOSED);
+    pgw_cursor_free(cur);
+    cur = NULL;
+    assert_false(pgw_portal_is_open(p));
+    assert_true(pgw_portal_fetch(p, 10, &cur) < 0);
+    assert_null(cur);
+    assert_false(pgw_portal_exhausted(p));
+    pgw_portal_free(p);
+    pgw_close(c);
+    pgw_close(killer);
+}
+
 /* ---- constant memory ------------------------------------------------------ */
 
 typedef struct counting {
@@ -494,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_portal_abandoned_batch_keeps_position),
         cmocka_unit_test(test_portal_two_portals_interleave),
         cmocka_unit_test(test_portal_refuses_bad_arguments),
+        cmocka_unit_test(test_portal_backend_terminated_between_batches),
         cmocka_unit_test(test_portal_walk_memory_is_independent_of_row_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
