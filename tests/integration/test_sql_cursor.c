@@ -178,6 +178,21 @@ static void test_sql_cursor_parameters_binary_and_quoted_names(void **s)
                      1);
     fetch_expect(c, odd, PGW_FETCH_FORWARD_ALL, 0, "3,4,5");
     assert_int_equal(pgw_sqlcursor_close(c, odd), PGW_OK);
+    /* Again: the DECLARE is now a cached prepared statement (Bind and
+     * Execute only), with other values. */
+    pgw_params_clear(ps);
+    pgw_params_add_int4(ps, 4);
+    pgw_params_add_str(ps, "again ");
+    assert_int_equal(pgw_sqlcursor_declare(c, odd, 0,
+                                           "SELECT g, $2::text || g AS label FROM "
+                                           "generate_series($1::int, 5) g",
+                                           pgw_params_array(ps), 2),
+                     PGW_OK);
+    pgw_stmt_cache_stats st;
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.hits, 1);
+    fetch_expect(c, odd, PGW_FETCH_FORWARD_ALL, 0, "4,5");
+    assert_int_equal(pgw_sqlcursor_close(c, odd), PGW_OK);
     /* Names are exact: "ODD" is not "odd". */
     assert_int_equal(pgw_sqlcursor_declare(c, "odd", 0, "SELECT 1", NULL, 0), PGW_OK);
     assert_int_equal(pgw_sqlcursor_close(c, "ODD"), PGW_E_SERVER);
