@@ -23,6 +23,8 @@
 #include "pgwire/client.h"
 #include "pgwire/stmt.h"
 #include "pgwire/tx.h"
+#include "pgwire/portal.h"
+#include "pgwire/routine.h"
 #include "pgwire/pool.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
@@ -36,5 +38,7 @@
 #define PGW_HAS_TYPE_CODECS 1
 #define PGW_HAS_POOL 1
 #define PGW_HAS_TRANSACTIONS 1
+#define PGW_HAS_PORTALS 1
+#define PGW_HAS_ROUTINES 1
 
 #endif

@@ -127,6 +127,8 @@ void pgwi_ext_free(pgw_cursor *cur)
         pgwi_cache_remove(c, x->entry, true);
     if (x->stmt != NULL && x->stmt->op == cur)
         x->stmt->op = NULL;
+    if (x->portal != NULL)
+        pgwi_portal_detach(x->portal, cur);
     if (x->block_len)
         pgwi_free(c->a, x->block, x->block_len);
     if (x->resolved != x->resolved_inline)
@@ -958,16 +960,26 @@ int pgwi_ext_message(pgw_cursor *cur, const pgw_frame *f, bool want_row)
         if (head != PGWI_X_EXEC)
             return unexpected(c, f->tag == PGW_BE_COMMAND_COMPLETE ? "CommandComplete"
                                                                    : "EmptyQueryResponse");
+        if (x->portal != NULL)
+            pgwi_portal_note_end(x->portal, cur, false);
         xq_pop(x);
         return PGWI_XPASS;
     case PGW_BE_PORTAL_SUSPENDED:
         if (head != PGWI_X_EXEC || pgw_parse_empty(f) != PGW_OK)
             return unexpected(c, "PortalSuspended");
+        if (x->portal != NULL)
+            pgwi_portal_note_end(x->portal, cur, true);
         xq_pop(x);
         rc = pgwi_cursor_take_tag(cur, "", 0);
         if (rc != PGW_OK)
             return (int)rc;
         cur->suspended = true;
+        if (cur->state == PGWI_CUR_SKIP) {
+            /* Skipping to the next result: the suspended one is over. */
+            pgwi_cursor_reset_result(cur);
+            cur->state = PGWI_CUR_HEADER;
+            return PGWI_XCONT;
+        }
         cur->state = PGWI_CUR_RESULT_DONE;
         return (int)(want_row ? PGW_END : PGW_OK);
     case PGW_BE_ERROR_RESPONSE:
@@ -984,4 +996,37 @@ void pgwi_ext_note_tag(pgw_conn *c, const char *tag, size_t len)
     if ((len == 11 && memcmp(tag, "DISCARD ALL", 11) == 0) ||
         (len == 14 && memcmp(tag, "DEALLOCATE ALL", 14) == 0))
         pgwi_cache_invalidate_all(c, false);
+}
+
+/* ---- hooks for portal.c ------------------------------------------------------ */
+
+pgw_status pgwi_ext_cursor_new(pgw_conn *c, pgw_cursor **out)
+{
+    return new_exchange(c, out);
+}
+
+pgw_status pgwi_ext_take_params(pgw_cursor *cur, const pgw_param *params, size_t n,
+                                const int16_t *rf, size_t nrf)
+{
+    return copy_params(cur->c, cur->x, NULL, 0, params, n, rf, nrf);
+}
+
+bool pgwi_ext_expect(pgw_cursor *cur, enum pgwi_xstep s)
+{
+    return xq_push(cur->x, s);
+}
+
+pgw_status pgwi_ext_resolve_formats(pgw_cursor *cur, const pgwi_desc *d)
+{
+    return resolve_formats(cur->c, cur->x, d);
+}
+
+void pgwi_ext_cursor_discard(pgw_cursor *cur, size_t out_mark)
+{
+    discard_exchange(cur->c, cur, out_mark);
+}
+
+void pgwi_ext_cursor_activate(pgw_cursor *cur)
+{
+    activate(cur->c, cur);
 }

@@ -85,6 +85,7 @@ typedef struct pgwi_ext {
     bool retried, retry, deferred_error;
     bool preloaded;           /* the cursor holds the statement's columns: rows
                                  follow BindComplete without a RowDescription */
+    struct pgw_portal *portal; /* the named portal a fetch reads (portal.c) */
     /* SQL and parameters, kept for phase 2 and retries (one block; inline
      * when small, then block_len is 0). */
     void *block;
@@ -129,5 +130,23 @@ void pgwi_ext_free(pgw_cursor *cur);
 /* A command tag seen by any cursor: DISCARD ALL / DEALLOCATE ALL empty the
  * cache. */
 void pgwi_ext_note_tag(pgw_conn *c, const char *tag, size_t len);
+
+/* Hooks for other exchanges built on this machinery (portal.c): a new,
+ * inactive cursor with an exchange; the parameters copied and checked
+ * (x->vals, x->pfmts, x->rfmts); an acknowledgement expected; the formats
+ * to request for a described statement (x->resolved, x->nresolved); a
+ * refused exchange dropped (output truncated to out_mark); the cursor made
+ * the connection's active one. */
+pgw_status pgwi_ext_cursor_new(pgw_conn *c, pgw_cursor **out);
+pgw_status pgwi_ext_take_params(pgw_cursor *cur, const pgw_param *params, size_t n,
+                                const int16_t *rf, size_t nrf);
+bool pgwi_ext_expect(pgw_cursor *cur, enum pgwi_xstep s);
+pgw_status pgwi_ext_resolve_formats(pgw_cursor *cur, const pgwi_desc *d);
+void pgwi_ext_cursor_discard(pgw_cursor *cur, size_t out_mark);
+void pgwi_ext_cursor_activate(pgw_cursor *cur);
+/* portal.c: a fetch's result ended (suspended: PortalSuspended, else
+ * CommandComplete) after cur->row_number rows; its cursor is going away. */
+void pgwi_portal_note_end(struct pgw_portal *p, const pgw_cursor *cur, bool suspended);
+void pgwi_portal_detach(struct pgw_portal *p, const pgw_cursor *cur);
 
 #endif

@@ -13,6 +13,8 @@ CHECK is one of:
                         examples/database.ini.example is accepted
   demo                  examples/demo: exit status and key lines
   poll-loop             examples/poll_loop: exact output
+  cursor-walk           examples/cursor_walk: exact output (portal, SQL cursor,
+                        WITH HOLD), the usage message, a refused connection
 Every check also makes sure no run ever prints a password.
 
 The cluster is the one scripts/pg-fixture.sh started (PGW_TEST_* variables;
@@ -331,6 +333,34 @@ def transaction(args, fx):
     compare(out, want, "transaction")
 
 
+def cursor_walk(args, fx):
+    ci = conninfo(fx, fx["SCRAM_USER"], None, fx["SCRAM_PASSWORD"])
+    held = ("held cursor, after COMMIT, FORWARD 2: 1 2\n"
+            "held cursor, LAST: 5\n"
+            "held cursor, ABSOLUTE 3: 3\n"
+            "held cursor, BACKWARD ALL: 2 1\n"
+            "held cursor, MOVE FORWARD ALL: 5 rows\n")
+    rc, out, err = run([args.cursor_walk, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"cursor_walk exited with {rc}: {err.strip()}")
+    # 10,000 rows by 1,000: the tenth batch ends on the last row and is
+    # still suspended; the eleventh is empty.
+    compare(out, "portal: 10000 rows in 11 fetches, sum 50005000\n"
+                 "sql cursor: 10000 rows in 11 fetches, sum 50005000\n" + held, "cursor_walk")
+
+    rc, out, err = run([args.cursor_walk, ci, "2500", "1000", "--stats"],
+                       secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"cursor_walk --stats exited with {rc}: {err.strip()}")
+    compare(out, "portal: 2500 rows in 3 fetches, sum 3126250\n"
+                 "sql cursor: 2500 rows in 4 fetches, sum 3126250\n" + held, "cursor_walk 2500")
+    check(err.count("rows/s, peak allocated") == 2, "cursor_walk --stats: two stats lines")
+
+    rc, out, err = run([args.cursor_walk])
+    check(rc == 2 and err.startswith("usage: cursor_walk"), "cursor_walk: usage")
+    rc, out, err = run([args.cursor_walk, ci.replace(f"port='{fx['PORT']}'", "port='1'")])
+    check(rc == 1 and err.startswith("connect: connection to server at"),
+          "cursor_walk: connect error message")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -339,13 +369,15 @@ CHECKS = {
     "poll-loop": (poll_loop, ["poll_loop"]),
     "prepared": (prepared, ["prepared", "sql"]),
     "transaction": (transaction, ["transaction", "sql"]),
+    "cursor-walk": (cursor_walk, ["cursor_walk"]),
 }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
-    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "sql", "expected", "example-ini"):
+    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "cursor-walk", "sql",
+                "expected", "example-ini"):
         ap.add_argument("--" + opt)
     args = ap.parse_args()
     fn, needs = CHECKS[args.check]
