@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conn/conn_int.h"
+#include "pgwire/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,6 +30,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
     }
     pgwi_conninfo_free(NULL, vals);
+
+    /* The public parser: key=value and URIs (conninfo_uri.c), then the
+     * formatter on what it accepted, with and without redaction. */
+    pgw_conninfo *ci = NULL;
+    char err2[256];
+    pgw_status prc = pgw_conninfo_parse(&ci, s, NULL, err2, sizeof err2);
+    if ((prc == PGW_OK) != (ci != NULL))
+        abort();
+    if (prc != PGW_OK && prc != PGW_E_INVALID)
+        abort();
+    if (prc == PGW_OK) {
+        for (size_t i = 0; i < pgw_conninfo_count(ci); i++)
+            if (pgw_conninfo_keyword(ci, i) == NULL || pgw_conninfo_value(ci, i) == NULL)
+                abort();
+        for (uint32_t flags = 0; flags <= PGW_CONNINFO_REDACT; flags++) {
+            pgw_buf b;
+            pgw_buf_init(&b, NULL, 0);
+            if (pgw_conninfo_format(ci, flags, &b) != PGW_OK)
+                abort();
+            pgw_buf_free(&b);
+        }
+        pgw_conninfo_free(ci);
+    } else if (err2[0] == '\0') {
+        abort();
+    }
 
     pgw_conn_options o;
     pgw_conn_options_init(&o);
