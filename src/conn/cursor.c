@@ -270,6 +270,13 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             if (xr != PGWI_XPASS)
                 return (pgw_status)xr;
         }
+        if (cur->copy_message != NULL) {
+            int cr = cur->copy_message(cur, &f);
+            if (cr == PGWI_XCONT)
+                continue;
+            if (cr != PGWI_XPASS)
+                return (pgw_status)cr;
+        }
         if (cur->in_copy_out && (f.tag == PGW_BE_COPY_DATA || f.tag == PGW_BE_COPY_DONE)) {
             if (f.tag == PGW_BE_COPY_DONE)
                 cur->in_copy_out = false;
@@ -361,7 +368,7 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             if (cur->state != PGWI_CUR_HEADER ||
                 pgw_parse_copy_response(&f, &fmt, &n, &fmts) != PGW_OK)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected CopyInResponse");
-            if (pgw_build_copy_fail(&c->out, "COPY FROM STDIN is not supported by a plain query")
+            if (pgw_build_copy_fail(&c->out, "COPY FROM STDIN needs pgw_copy_begin(), not a plain query")
                 != PGW_OK)
                 return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
             continue;
@@ -376,6 +383,11 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             cur->in_copy_out = true; /* data discarded; the tag reports the count */
             continue;
         }
+        case PGW_BE_COPY_BOTH_RESPONSE:
+            /* Streaming replication: the server now waits for CopyData
+             * from us; nothing here can speak it. */
+            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
+                                   "CopyBothResponse: streaming replication is not supported");
         default:
             rc = pgwi_conn_async(c, &f);
             if (rc == PGW_END)
