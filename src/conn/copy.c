@@ -65,6 +65,8 @@ static int copy_message(pgw_cursor *cur, const pgw_frame *f)
         cp->format = fmt;
         cp->dir = f->tag == PGW_BE_COPY_IN_RESPONSE ? PGW_COPY_IN : PGW_COPY_OUT;
         cp->state = cp->dir == PGW_COPY_IN ? PGWI_COPY_IN : PGWI_COPY_OUT;
+        if (cp->dir == PGW_COPY_IN && pgw_buf_reserve(&cp->stage, PGW_COPY_CHUNK) != PGW_OK)
+            return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
         return PGW_OK;
     }
     case PGW_BE_COPY_BOTH_RESPONSE:
@@ -193,6 +195,18 @@ pgw_status pgw_copy_queue(pgw_copy *cp, const void *data, size_t len, uint64_t n
 {
     if (cp == NULL || (data == NULL && len > 0))
         return PGW_E_INVALID;
+    /* The common case, a row that fits in the staged chunk: one memcpy.
+     * (The stage's capacity is a whole chunk from the start of COPY IN.) */
+    pgw_buf *st = &cp->stage;
+    if (cp->state == PGWI_COPY_IN && st->cap >= PGW_COPY_CHUNK && len < PGW_COPY_CHUNK - st->len &&
+        cp->c->state != PGW_CONN_BROKEN) {
+        if (len > 0)
+            memcpy(st->data + st->len, data, len);
+        st->len += len;
+        cp->rows_sent += nrows;
+        cp->bytes_sent += len;
+        return PGW_OK;
+    }
     pgw_status rc = check_in(cp);
     if (rc != PGW_OK)
         return rc;
