@@ -96,6 +96,8 @@ static pgw_status lost(pgw_copy *cp, pgw_status rc)
     pgw_conn *c = cp->c;
     if (c->state != PGW_CONN_BROKEN || rc == PGW_E_SERVER || rc >= 0)
         return rc;
+    if (cp->state == PGWI_COPY_DONE && cp->final < 0)
+        return cp->final; /* the loss was already classified */
     if (cp->dir == PGW_COPY_IN && cp->state != PGWI_COPY_DONE) {
         cp->state = PGWI_COPY_DONE;
         cp->final = PGW_E_UNKNOWN_OUTCOME;

@@ -383,11 +383,6 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             cur->in_copy_out = true; /* data discarded; the tag reports the count */
             continue;
         }
-        case PGW_BE_COPY_BOTH_RESPONSE:
-            /* Streaming replication: the server now waits for CopyData
-             * from us; nothing here can speak it. */
-            return pgwi_conn_break(c, PGW_E_UNSUPPORTED,
-                                   "CopyBothResponse: streaming replication is not supported");
         default:
             rc = pgwi_conn_async(c, &f);
             if (rc == PGW_END)
