@@ -13,6 +13,7 @@ CHECK is one of:
                         examples/database.ini.example is accepted
   demo                  examples/demo: exit status and key lines
   poll-loop             examples/poll_loop: exact output
+  copy                  examples/copy: exact output
 Every check also makes sure no run ever prints a password.
 
 The cluster is the one scripts/pg-fixture.sh started (PGW_TEST_* variables;
@@ -331,6 +332,27 @@ def transaction(args, fx):
     compare(out, want, "transaction")
 
 
+def copy(args, fx):
+    schema = fresh_schema(args, fx, "ex_copy")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.copy, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"copy exited with {rc}: {err.strip()}")
+    want = ("text COPY: 3 rows\n"
+            "binary COPY: 2 rows\n"
+            "id,name,price,added\n"
+            "1,plain,1.50,\n"
+            "2,\"tab\tand\nnewline\",,\n"
+            "3,back\\slash,0.99,\n"
+            "4,binary item 4,12.345,2024-03-04\n"
+            "5,binary item 5,-7,2024-03-05\n"
+            "(5 rows)\n"
+            "bad row: PGW_E_SERVER, SQLSTATE 22P02, COPY items, line 2, column price: "
+            "\"not-a-number\"\n"
+            "aborted: PGW_E_SERVER, SQLSTATE 57014: COPY from stdin failed: changed my mind\n"
+            "items: 5 rows\n")
+    compare(out, want, "copy")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -339,13 +361,15 @@ CHECKS = {
     "poll-loop": (poll_loop, ["poll_loop"]),
     "prepared": (prepared, ["prepared", "sql"]),
     "transaction": (transaction, ["transaction", "sql"]),
+    "copy": (copy, ["copy", "sql"]),
 }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
-    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "sql", "expected", "example-ini"):
+    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "copy", "sql",
+                "expected", "example-ini"):
         ap.add_argument("--" + opt)
     args = ap.parse_args()
     fn, needs = CHECKS[args.check]
