@@ -371,6 +371,10 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             if (pgw_build_copy_fail(&c->out, "COPY FROM STDIN needs pgw_copy_begin(), not a plain query")
                 != PGW_OK)
                 return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+            /* The server swallowed our Sync in copy mode and now skips to
+             * the next one: send it, or both sides wait forever. */
+            if (cur->x != NULL && pgw_build_sync(&c->out) != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
             continue;
         }
         case PGW_BE_COPY_OUT_RESPONSE: {

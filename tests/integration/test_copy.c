@@ -451,6 +451,18 @@ static void test_copy_plain_query_of_copy_in_fails_cleanly(void **s)
     assert_int_equal(pgw_exec(c, "COPY (SELECT generate_series(1, 5)) TO STDOUT", &rows), PGW_OK);
     assert_int_equal(rows, 5);
     assert_usable(c);
+    /* The same through the extended protocol: the server swallows the Sync
+     * sent with Execute while in copy mode; the engine sends another one
+     * after CopyFail, so neither side waits for the other. */
+    pgw_conn_set_timeout(c, 10000);
+    assert_int_equal(pgw_exec_params(c, "COPY t FROM STDIN", NULL, 0, &rows), PGW_E_SERVER);
+    assert_string_equal(pgw_conn_error(c)->sqlstate, "57014");
+    assert_usable(c);
+    assert_int_equal(pgw_exec_params(c, "COPY (SELECT generate_series(1, 3)) TO STDOUT", NULL, 0,
+                                     &rows),
+                     PGW_OK);
+    assert_int_equal(rows, 3);
+    assert_usable(c);
     pgw_close(c);
 }
 
