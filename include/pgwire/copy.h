@@ -274,18 +274,18 @@ PGW_API pgw_status pgw_copy_bin_int4(pgw_buf *out, int32_t v);
 PGW_API pgw_status pgw_copy_bin_int8(pgw_buf *out, int64_t v);
 PGW_API pgw_status pgw_copy_bin_float4(pgw_buf *out, float v);
 PGW_API pgw_status pgw_copy_bin_float8(pgw_buf *out, double v);
-/** text, varchar, bpchar, name, json: the bytes as they are (in the
- * session's client_encoding... the server converts binary text input from
- * client_encoding). */
+/** text, varchar, bpchar, name, json: the bytes as they are, in the
+ * session's client_encoding (the server converts and checks them). */
 PGW_API pgw_status pgw_copy_bin_text(pgw_buf *out, const char *s, size_t len);
 PGW_API pgw_status pgw_copy_bin_bytea(pgw_buf *out, const void *p, size_t len);
 /** numeric from its text ("12.50", "-1e-3", "NaN"): see
  * pgw_encode_numeric_bin(); PGW_E_INVALID / PGW_E_RANGE for bad text. */
 PGW_API pgw_status pgw_copy_bin_numeric(pgw_buf *out, const char *s, size_t len);
-/** date: days since 1970-01-01 (pgw_encode_date_bin). */
+/** date: days since 1970-01-01 (pgw_encode_date_bin); PGW_E_RANGE outside
+ * the server's range. */
 PGW_API pgw_status pgw_copy_bin_date(pgw_buf *out, int32_t days_since_unix_epoch);
 /** timestamp / timestamptz: microseconds since 1970-01-01 00:00 (UTC for
- * timestamptz). */
+ * timestamptz); PGW_E_RANGE before 4714-11-24 BC. */
 PGW_API pgw_status pgw_copy_bin_timestamp(pgw_buf *out, int64_t usec_since_unix_epoch);
 PGW_API pgw_status pgw_copy_bin_timestamptz(pgw_buf *out, int64_t usec_since_unix_epoch);
 PGW_API pgw_status pgw_copy_bin_uuid(pgw_buf *out, pgw_uuid v);
@@ -311,7 +311,8 @@ PGW_API void pgw_copy_bin_reader_init(pgw_copy_bin_reader *r);
 
 /** Give the reader the next chunk. Bytes of the previous chunk not yet
  * consumed (pgw_copy_bin_reader_pending) must be prepended by the caller:
- * the reader never spans chunks. */
+ * the reader never spans chunks. The reader keeps its place in the stream
+ * (whether the header was read, whether the trailer was). */
 PGW_API void pgw_copy_bin_reader_feed(pgw_copy_bin_reader *r, const uint8_t *p, size_t len);
 
 /** Decode the next row: the header first if not seen yet, then the field
