@@ -26,6 +26,7 @@
 #include "pgwire/portal.h"
 #include "pgwire/routine.h"
 #include "pgwire/pool.h"
+#include "pgwire/copy.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
@@ -40,5 +41,6 @@
 #define PGW_HAS_TRANSACTIONS 1
 #define PGW_HAS_PORTALS 1
 #define PGW_HAS_ROUTINES 1
+#define PGW_HAS_COPY 1
 
 #endif

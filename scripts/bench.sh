@@ -80,7 +80,8 @@ build() {
     fi
     ninja -C "$BUILD" bench/w3_pgwire bench/w3_libpq bench/w3_raw \
         bench/conn_pgwire bench/conn_libpq bench/spawn \
-        bench/w3b_pgwire bench/w3b_libpq bench/prep_pgwire bench/prep_libpq
+        bench/w3b_pgwire bench/w3b_libpq bench/prep_pgwire bench/prep_libpq \
+        bench/copy_pgwire bench/copy_libpq
 }
 log "building in $BUILD (buildtype=release)"
 build >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
@@ -311,6 +312,47 @@ if [ "${PGW_BENCH_NO_VALGRIND:-0}" != 1 ]; then
         "$(net "$(ir "$BIN/prep_pgwire" "$CONNINFO" 0 stmt)" "$(ir "$BIN/prep_pgwire" "$CONNINFO" "$IRN" stmt)" "$IRN")" \
         libpq "$(net "$(ir "$BIN/prep_libpq" "$CONNINFO" 0)" "$(ir "$BIN/prep_libpq" "$CONNINFO" "$IRN")" "$IRN")"
 fi
+
+# ---- issue 6: COPY FROM STDIN ------------------------------------------------------
+#
+# PGW_BENCH_COPY_ROWS (default 1000000) rows of (int4, text, float8) into an
+# UNLOGGED table over the Unix socket (bench/copy_*.c): pgwire's text COPY
+# (pgw_copy_put per row) and binary COPY (the row encoder) against libpq's
+# text COPY (one put-copy-data call per row). Median of RUNS interleaved runs.
+
+COPY_ROWS=${PGW_BENCH_COPY_ROWS:-1000000}
+declare -A KWALLS=() KCPUS=()
+copy_client() {
+    case "$1" in
+    pgwire-text) "$BIN/copy_pgwire" "$CONNINFO" "$COPY_ROWS" text ;;
+    pgwire-binary) "$BIN/copy_pgwire" "$CONNINFO" "$COPY_ROWS" binary ;;
+    libpq-text) "$BIN/copy_libpq" "$CONNINFO" "$COPY_ROWS" ;;
+    esac
+}
+log "COPY FROM STDIN of $COPY_ROWS rows: $RUNS interleaved runs"
+for run in $(seq 1 "$RUNS"); do
+    for k in pgwire-text libpq-text pgwire-binary; do
+        line=$(copy_client "$k") || die "copy $k failed"
+        log "run $run: $line"
+        [ "$(field "$line" loaded)" = "$COPY_ROWS" ] || die "copy $k loaded the wrong row count"
+        KWALLS[$k]+=" $(field "$line" wall_us)"
+        KCPUS[$k]+=" $(field "$line" cpu_us)"
+    done
+done
+copy_rps() { awk -v r="$COPY_ROWS" -v w="$1" 'BEGIN { printf "%d", r / (w / 1e6) }'; }
+copy_cpu() { awk -v r="$COPY_ROWS" -v c="$1" 'BEGIN { printf "%.3f", c / r }'; }
+# shellcheck disable=SC2086 # the lists are space-separated numbers
+bench copy-text rows/s "$(copy_rps "$(median ${KWALLS[pgwire-text]})")" libpq \
+    "$(copy_rps "$(median ${KWALLS[libpq-text]})")"
+# shellcheck disable=SC2086
+bench copy-text-cpu us/row "$(copy_cpu "$(median ${KCPUS[pgwire-text]})")" libpq \
+    "$(copy_cpu "$(median ${KCPUS[libpq-text]})")"
+# shellcheck disable=SC2086
+bench copy-binary rows/s "$(copy_rps "$(median ${KWALLS[pgwire-binary]})")" libpq-text \
+    "$(copy_rps "$(median ${KWALLS[libpq-text]})")"
+# shellcheck disable=SC2086
+bench copy-binary-cpu us/row "$(copy_cpu "$(median ${KCPUS[pgwire-binary]})")" libpq-text \
+    "$(copy_cpu "$(median ${KCPUS[libpq-text]})")"
 
 # ---- connections: SCRAM over TCP, without and with TLS ---------------------------
 

@@ -270,6 +270,13 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             if (xr != PGWI_XPASS)
                 return (pgw_status)xr;
         }
+        if (cur->copy_message != NULL) {
+            int cr = cur->copy_message(cur, &f);
+            if (cr == PGWI_XCONT)
+                continue;
+            if (cr != PGWI_XPASS)
+                return (pgw_status)cr;
+        }
         if (cur->in_copy_out && (f.tag == PGW_BE_COPY_DATA || f.tag == PGW_BE_COPY_DONE)) {
             if (f.tag == PGW_BE_COPY_DONE)
                 cur->in_copy_out = false;
@@ -361,8 +368,12 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
             if (cur->state != PGWI_CUR_HEADER ||
                 pgw_parse_copy_response(&f, &fmt, &n, &fmts) != PGW_OK)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL, "unexpected CopyInResponse");
-            if (pgw_build_copy_fail(&c->out, "COPY FROM STDIN is not supported by a plain query")
+            if (pgw_build_copy_fail(&c->out, "COPY FROM STDIN needs pgw_copy_begin(), not a plain query")
                 != PGW_OK)
+                return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
+            /* The server swallowed our Sync in copy mode and now skips to
+             * the next one: send it, or both sides wait forever. */
+            if (cur->x != NULL && pgw_build_sync(&c->out) != PGW_OK)
                 return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
             continue;
         }

@@ -44,6 +44,12 @@ struct pgw_cursor {
     /* Text rendered from binary values, one buffer per column, valid until
      * the row changes (pgw_cursor_text on a binary column). */
     pgw_buf *rendered;
+    /* COPY (copy.c): the handle driving this cursor, and its hook for the
+     * copy messages (CopyIn/Out/BothResponse, CopyData, CopyDone); it
+     * answers PGWI_XPASS / PGWI_XCONT like pgwi_ext_message. NULL for a
+     * plain query. A pointer, so programs without COPY link none of it. */
+    struct pgw_copy *copy;
+    int (*copy_message)(pgw_cursor *cur, const pgw_frame *f);
 };
 
 /* cursor.c, shared with extended.c */

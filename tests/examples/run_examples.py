@@ -15,6 +15,7 @@ CHECK is one of:
   poll-loop             examples/poll_loop: exact output
   cursor-walk           examples/cursor_walk: exact output (portal, SQL cursor,
                         WITH HOLD), the usage message, a refused connection
+  copy                  examples/copy: exact output
 Every check also makes sure no run ever prints a password.
 
 The cluster is the one scripts/pg-fixture.sh started (PGW_TEST_* variables;
@@ -359,6 +360,25 @@ def cursor_walk(args, fx):
     rc, out, err = run([args.cursor_walk, ci.replace(f"port='{fx['PORT']}'", "port='1'")])
     check(rc == 1 and err.startswith("connect: connection to server at"),
           "cursor_walk: connect error message")
+def copy(args, fx):
+    schema = fresh_schema(args, fx, "ex_copy")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.copy, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"copy exited with {rc}: {err.strip()}")
+    want = ("text COPY: 3 rows\n"
+            "binary COPY: 2 rows\n"
+            "id,name,price,added\n"
+            "1,plain,1.50,\n"
+            "2,\"tab\tand\nnewline\",,\n"
+            "3,back\\slash,0.99,\n"
+            "4,binary item 4,12.345,2024-03-04\n"
+            "5,binary item 5,-7,2024-03-05\n"
+            "(5 rows)\n"
+            "bad row: PGW_E_SERVER, SQLSTATE 22P02, COPY items, line 2, column price: "
+            "\"not-a-number\"\n"
+            "aborted: PGW_E_SERVER, SQLSTATE 57014: COPY from stdin failed: changed my mind\n"
+            "items: 5 rows\n")
+    compare(out, want, "copy")
 
 
 CHECKS = {
@@ -370,6 +390,7 @@ CHECKS = {
     "prepared": (prepared, ["prepared", "sql"]),
     "transaction": (transaction, ["transaction", "sql"]),
     "cursor-walk": (cursor_walk, ["cursor_walk"]),
+    "copy": (copy, ["copy", "sql"]),
 }
 
 
@@ -377,6 +398,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "cursor-walk", "sql",
+    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "copy", "sql",
                 "expected", "example-ini"):
         ap.add_argument("--" + opt)
     args = ap.parse_args()

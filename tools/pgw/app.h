@@ -31,6 +31,8 @@ typedef struct app {
     pgwc_str msg;
     pgwc_str arg;               /* a backslash command's argument */
     struct pgwc_binary *binary; /* --binary: the render state, else NULL */
+    FILE *script_in;            /* where commands come from (\copy ... from stdin) */
+    unsigned long script_lines; /* lines of script_in a command read (COPY data) */
 } app;
 
 /** "pgw:FILE:LINE: error: ..." (psql's pg_log_error with its locus). */

@@ -39,6 +39,7 @@
 #include "parse_conninfo.h"
 #include "print.h"
 #include "slash.h"
+#include "copy.h"
 #include "split.h"
 #include "text.h"
 #include "vars.h"
@@ -596,10 +597,13 @@ static bool run_backslash(app *a, const char *cmd, size_t cl, const char *args, 
             ok = pgwc_vars_set(a->vars, arg->data, NULL);
         }
     } else if (strcmp(name, "copy") == 0) {
-        /* pgwire has no COPY API yet: the data cannot be streamed */
-        log_error(a, "\\copy is not supported yet (pgwire has no COPY API)");
-        ok = false;
-        known = false;
+        pgwc_str line;
+        pgwc_str_init(&line);
+        if (pgwc_slash_whole_line(&sa, &line))
+            ok = pgwc_copy_run(a, line.data, line.len, a->script_in);
+        else
+            ok = pgwc_copy_run(a, "", 0, a->script_in);
+        pgwc_str_free(&line);
     } else {
         log_error(a, "backslash command \\%s is not supported", name);
         ok = false;
@@ -632,6 +636,7 @@ static int run_script(app *a, FILE *in)
     ssize_t got;
     int result = EXIT_OK;
     bool stop = false;
+    a->script_in = in;
     errno = 0;
     while (!stop && (got = getline(&line, &cap, in)) >= 0) {
         size_t n = (size_t)got;
@@ -682,6 +687,8 @@ static int run_script(app *a, FILE *in)
                 pgwc_split_args(&sp, &args, &al);
                 ok = run_backslash(a, cmd, cl, args, al, &used);
                 pgwc_split_resume(&sp, used);
+                sp.lineno += a->script_lines; /* \copy's inline data */
+                a->script_lines = 0;
             } else {
                 log_error(a, "out of memory");
                 ok = false;
@@ -707,6 +714,7 @@ static int run_script(app *a, FILE *in)
             a->vars->settings.on_error_stop)
             result = EXIT_USER;
     }
+    a->script_in = NULL;
     free(line);
     pgwc_split_free(&sp);
     return result;
