@@ -397,9 +397,8 @@ CHECKS = {
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
-    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "cursor-walk", "sql",
-    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "copy", "sql",
-                "expected", "example-ini"):
+    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "cursor-walk",
+                "copy", "sql", "expected", "example-ini"):
         ap.add_argument("--" + opt)
     args = ap.parse_args()
     fn, needs = CHECKS[args.check]
