@@ -24,6 +24,8 @@
 #include "pgwire/stmt.h"
 #include "pgwire/tx.h"
 #include "pgwire/pool.h"
+#include "pgwire/cancel.h"
+#include "pgwire/notify.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
