@@ -8,11 +8,17 @@
 
 pgw_status pgwi_cancel_check(pgw_conn *c)
 {
-    if (c->state == PGW_CONN_NEW || c->state == PGW_CONN_STARTUP)
-        return pgwi_conn_refuse(c, PGW_E_STATE, "cannot cancel: the connection is not established");
-    if (c->cancel_key_len == 0)
-        return pgwi_conn_refuse(c, PGW_E_UNSUPPORTED,
-                                "cannot cancel: the server sent no cancel key");
+    /* A broken connection may still have a query running on the server
+     * (an I/O timeout gave up on it): cancelling it is allowed. The
+     * explicit returns keep a broken connection's sticky status out. */
+    if (c->state == PGW_CONN_NEW || c->state == PGW_CONN_STARTUP) {
+        pgwi_conn_refuse(c, PGW_E_STATE, "cannot cancel: the connection is not established");
+        return PGW_E_STATE;
+    }
+    if (c->cancel_key_len == 0) {
+        pgwi_conn_refuse(c, PGW_E_UNSUPPORTED, "cannot cancel: the server sent no cancel key");
+        return PGW_E_UNSUPPORTED;
+    }
     return PGW_OK;
 }
 

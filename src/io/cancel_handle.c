@@ -41,9 +41,11 @@ pgw_status pgwi_cancel_addr_get(pgw_conn *c, pgwi_cancel_addr *out)
     if (rc != PGW_OK)
         return rc;
     int fd = pgw_conn_fd(c);
-    if (fd < 0)
-        return pgwi_conn_refuse(c, PGW_E_UNSUPPORTED,
-                                "cannot cancel: the connection's transport has no socket");
+    if (fd < 0) {
+        pgwi_conn_refuse(c, PGW_E_UNSUPPORTED,
+                         "cannot cancel: the connection's transport has no socket");
+        return PGW_E_UNSUPPORTED;
+    }
     memset(out, 0, sizeof *out);
     out->len = sizeof out->ss;
     if (getpeername(fd, (struct sockaddr *)&out->ss, &out->len) != 0) {
@@ -62,8 +64,10 @@ pgw_status pgwi_cancel_addr_get(pgw_conn *c, pgwi_cancel_addr *out)
         const char *port = io != NULL && io->have_used && io->used_port[0] ? io->used_port
                                                                           : "5432";
         int n = snprintf(sun->sun_path, sizeof sun->sun_path, "%s/.s.PGSQL.%s", dir, port);
-        if (n < 0 || (size_t)n >= sizeof sun->sun_path)
-            return pgwi_conn_refuse(c, PGW_E_IO, "cannot cancel: socket path too long");
+        if (n < 0 || (size_t)n >= sizeof sun->sun_path) {
+            pgwi_conn_refuse(c, PGW_E_IO, "cannot cancel: socket path too long");
+            return PGW_E_IO;
+        }
         out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
     }
     out->keepalives = int_opt(c, "keepalives", 1);
@@ -152,8 +156,10 @@ pgw_status pgw_cancel_handle_new(pgw_conn *c, pgw_cancel_handle **out)
     pgw_buf_free(&b);
     if (rc != PGW_OK) {
         pgw_cancel_handle_free(h);
-        return rc == PGW_E_NOMEM ? rc : pgwi_conn_refuse(c, PGW_E_INVALID,
-                                                         "cannot cancel: invalid cancel key");
+        if (rc == PGW_E_NOMEM)
+            return rc;
+        pgwi_conn_refuse(c, PGW_E_INVALID, "cannot cancel: invalid cancel key");
+        return PGW_E_INVALID;
     }
     *out = h;
     return PGW_OK;
