@@ -414,6 +414,50 @@ static void test_cancel_engine_answer_is_protocol_error(void **state)
     rig_free(&r);
 }
 
+/* Protocol 3.2: keys of up to 256 bytes travel whole in the request. */
+static void test_cancel_engine_3_2_key_of_256_bytes(void **state)
+{
+    (void)state;
+    static const size_t lens[2] = {32, 256};
+    for (int i = 0; i < 2; i++) {
+        size_t klen = lens[i];
+        fs_script *sc = fs_script_new();
+        fs_expect_startup(sc, "alice", "app");
+        fs_send_auth_ok(sc);
+        uint8_t m[1 + 4 + 4 + 256];
+        size_t body = 4 + klen;
+        m[0] = 'K';
+        m[1] = 0;
+        m[2] = 0;
+        m[3] = (uint8_t)((body + 4) >> 8);
+        m[4] = (uint8_t)(body + 4);
+        m[5] = 0;
+        m[6] = 0;
+        m[7] = 0x03;
+        m[8] = 0x09; /* pid 777 */
+        uint8_t key[256];
+        for (size_t k = 0; k < klen; k++)
+            key[k] = m[9 + k] = (uint8_t)(k * 7 + 1);
+        fs_send_raw(sc, m, 9 + klen);
+        fs_send_ready(sc, 'I');
+        rig r;
+        rig_init(&r, sc, CI " min_protocol_version=3.2", 0);
+        assert_int_equal(rig_connect(&r), PGW_OK);
+        pgw_conn *e = NULL;
+        assert_int_equal(pgwi_cancel_clone(r.c, NULL, NULL, NULL, &e), PGW_OK);
+        fs_script *s2 = fs_script_new();
+        fs_expect_cancel_request(s2, 777, key, klen);
+        fs_close(s2);
+        fs_server *fs = fs_new(s2);
+        assert_int_equal(pgwi_cancel_begin(e, false), PGW_OK);
+        assert_int_equal(cancel_run(e, fs), PGW_OK);
+        assert_true(fs_done(fs));
+        fs_free(fs);
+        pgw_conn_free(e);
+        rig_free(&r);
+    }
+}
+
 /* A server (or proxy) that sends no BackendKeyData cannot be cancelled,
  * and says so without harming the session. */
 static void test_cancel_without_backend_key_is_unsupported(void **state)
@@ -467,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_cancel_engine_plaintext_sends_request_then_waits_for_eof),
         cmocka_unit_test(test_cancel_engine_tls_sends_ssl_request_first),
         cmocka_unit_test(test_cancel_engine_answer_is_protocol_error),
+        cmocka_unit_test(test_cancel_engine_3_2_key_of_256_bytes),
         cmocka_unit_test(test_cancel_without_backend_key_is_unsupported),
         cmocka_unit_test(test_cancel_without_socket_is_unsupported),
     };
