@@ -22,7 +22,7 @@ pgw_status pgwi_cancel_check(pgw_conn *c)
     return PGW_OK;
 }
 
-static pgw_status copy_opt(pgw_conn *e, int i, const char *v)
+static pgw_status cx_copy_opt(pgw_conn *e, int i, const char *v)
 {
     if (e->opt[i] != NULL) {
         size_t n = strlen(e->opt[i]);
@@ -36,7 +36,7 @@ static pgw_status copy_opt(pgw_conn *e, int i, const char *v)
     return e->opt[i] != NULL ? PGW_OK : PGW_E_NOMEM;
 }
 
-static pgw_status clone_into(pgw_conn *e, const pgw_conn *src, const char *host,
+static pgw_status cx_clone_into(pgw_conn *e, const pgw_conn *src, const char *host,
                              const char *hostaddr, const char *port)
 {
     for (int i = 0; i < PGWI_OPT_COUNT; i++) {
@@ -48,7 +48,7 @@ static pgw_status clone_into(pgw_conn *e, const pgw_conn *src, const char *host,
             v = hostaddr;
         else if (i == PGWI_OPT_PORT)
             v = port;
-        if (copy_opt(e, i, v) != PGW_OK)
+        if (cx_copy_opt(e, i, v) != PGW_OK)
             return PGW_E_NOMEM;
     }
     for (int i = 0; i < PGWI_PEM_COUNT; i++) {
@@ -81,7 +81,7 @@ pgw_status pgwi_cancel_clone(const pgw_conn *src, const char *host, const char *
         pgw_conn_free(e);
         return rc == PGW_E_NOMEM ? rc : PGW_E_STATE;
     }
-    if (clone_into(e, src, host, hostaddr, port) != PGW_OK) {
+    if (cx_clone_into(e, src, host, hostaddr, port) != PGW_OK) {
         pgw_conn_free(e);
         return PGW_E_NOMEM;
     }
@@ -97,7 +97,7 @@ pgw_status pgwi_cancel_clone(const pgw_conn *src, const char *host, const char *
     return rc;
 }
 
-static pgw_status queue_request(pgw_conn *e)
+static pgw_status cx_queue_request(pgw_conn *e)
 {
     pgw_status rc = pgw_build_cancel_request(&e->out, e->backend_pid, e->cancel_key,
                                              e->cancel_key_len);
@@ -124,7 +124,7 @@ pgw_status pgwi_cancel_begin(pgw_conn *e, bool tls)
     if (rc != PGW_OK)
         return rc;
     if (!e->attempt_tls)
-        return queue_request(e);
+        return cx_queue_request(e);
     return PGW_OK;
 }
 
@@ -148,7 +148,7 @@ pgw_status pgwi_cancel_step(pgw_conn *e)
             return pgwi_conn_want(e);
         /* TLS is up (or the server said 'N' and sslmode allows plaintext
          * on this same connection, as libpq does). */
-        rc = queue_request(e);
+        rc = cx_queue_request(e);
         if (rc != PGW_OK)
             return rc;
     }

@@ -24,19 +24,19 @@ struct pgwi_notify {
     void *ud;
 };
 
-static size_t note_size(const pgwi_note *n)
+static size_t nq_note_size(const pgwi_note *n)
 {
     return sizeof *n + n->ch_len + n->pl_len + 2;
 }
 
-static void note_free(const pgw_conn *c, pgwi_note *n)
+static void nq_note_free(const pgw_conn *c, pgwi_note *n)
 {
     if (n != NULL)
-        pgwi_free(c->a, n, note_size(n));
+        pgwi_free(c->a, n, nq_note_size(n));
 }
 
 /* The queue's state, created on first use. NULL only when out of memory. */
-static struct pgwi_notify *get_queue(pgw_conn *c)
+static struct pgwi_notify *nq_get_queue(pgw_conn *c)
 {
     if (c->notify != NULL)
         return c->notify;
@@ -57,9 +57,9 @@ void pgwi_notify_free(pgw_conn *c)
         return;
     for (pgwi_note *n = q->head, *next; n != NULL; n = next) {
         next = n->next;
-        note_free(c, n);
+        nq_note_free(c, n);
     }
-    note_free(c, q->current);
+    nq_note_free(c, q->current);
     pgwi_free(c->a, q, sizeof *q);
     c->notify = NULL;
 }
@@ -71,7 +71,7 @@ pgw_status pgwi_notify_push(pgw_conn *c, const pgw_frame *f)
     if (pgw_parse_notification_response(f, &pid, &ch, &payload) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "NotificationResponse: malformed message");
     size_t ch_len = strlen(ch), pl_len = strlen(payload);
-    struct pgwi_notify *q = get_queue(c);
+    struct pgwi_notify *q = nq_get_queue(c);
     if (q == NULL)
         return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
     if (q->fn != NULL) {
@@ -118,7 +118,7 @@ bool pgwi_notify_pop(pgw_conn *c, pgw_notification *out)
     if (q == NULL)
         return false;
     /* The previous one's strings were valid until now. */
-    note_free(c, q->current);
+    nq_note_free(c, q->current);
     q->current = NULL;
     pgwi_note *n = q->head;
     if (n == NULL)
@@ -172,7 +172,7 @@ uint64_t pgw_conn_notifications_dropped(const pgw_conn *c)
 
 pgw_status pgw_conn_set_notification_limit(pgw_conn *c, size_t max_count, size_t max_bytes)
 {
-    struct pgwi_notify *q = get_queue(c);
+    struct pgwi_notify *q = nq_get_queue(c);
     if (q == NULL)
         return PGW_E_NOMEM;
     q->max_count = max_count != 0 ? max_count : PGW_NOTIFY_DEFAULT_MAX_COUNT;
@@ -182,7 +182,7 @@ pgw_status pgw_conn_set_notification_limit(pgw_conn *c, size_t max_count, size_t
 
 pgw_status pgw_conn_set_notification_handler(pgw_conn *c, pgw_notification_fn fn, void *ud)
 {
-    struct pgwi_notify *q = get_queue(c);
+    struct pgwi_notify *q = nq_get_queue(c);
     if (q == NULL)
         return PGW_E_NOMEM;
     q->fn = fn;

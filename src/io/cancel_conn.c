@@ -23,7 +23,7 @@ struct pgw_cancel_conn {
     int timeout_ms;       /* the whole blocking pgw_cancel(); -1 = none */
 };
 
-static void copy_field(char *dst, size_t cap, const char *src)
+static void cc_copy_field(char *dst, size_t cap, const char *src)
 {
     size_t n = src != NULL ? strlen(src) : 0;
     if (n >= cap)
@@ -34,13 +34,13 @@ static void copy_field(char *dst, size_t cap, const char *src)
 
 void pgwi_io_note_target(pgwi_io *io, const pgw_transport_target *t)
 {
-    copy_field(io->used_host, sizeof io->used_host, t->host);
-    copy_field(io->used_hostaddr, sizeof io->used_hostaddr, t->hostaddr);
-    copy_field(io->used_port, sizeof io->used_port, t->port);
+    cc_copy_field(io->used_host, sizeof io->used_host, t->host);
+    cc_copy_field(io->used_hostaddr, sizeof io->used_hostaddr, t->hostaddr);
+    cc_copy_field(io->used_port, sizeof io->used_port, t->port);
     io->have_used = true;
 }
 
-static const char *nonempty(const char *s)
+static const char *cc_nonempty(const char *s)
 {
     return s != NULL && *s != '\0' ? s : NULL;
 }
@@ -58,9 +58,9 @@ pgw_status pgw_cancel_conn_new(pgw_conn *c, pgw_cancel_conn **out)
     const char *host = c->opt[PGWI_OPT_HOST], *hostaddr = c->opt[PGWI_OPT_HOSTADDR],
                *port = c->opt[PGWI_OPT_PORT];
     if (io != NULL && io->have_used) {
-        host = nonempty(io->used_host);
-        hostaddr = nonempty(io->used_hostaddr);
-        port = nonempty(io->used_port);
+        host = cc_nonempty(io->used_host);
+        hostaddr = cc_nonempty(io->used_hostaddr);
+        port = cc_nonempty(io->used_port);
     }
     pgw_conn *e = NULL;
     rc = pgwi_cancel_clone(c, host, hostaddr, port, &e);
@@ -85,7 +85,7 @@ pgw_status pgw_cancel_conn_new(pgw_conn *c, pgw_cancel_conn **out)
     return PGW_OK;
 }
 
-static void close_fd(pgw_cancel_conn *cc)
+static void cc_close_fd(pgw_cancel_conn *cc)
 {
     if (cc->fd >= 0)
         close(cc->fd);
@@ -93,9 +93,9 @@ static void close_fd(pgw_cancel_conn *cc)
     cc->connecting = false;
 }
 
-static pgw_status finish(pgw_cancel_conn *cc, pgw_status rc)
+static pgw_status cc_finish(pgw_cancel_conn *cc, pgw_status rc)
 {
-    close_fd(cc);
+    cc_close_fd(cc);
     cc->finished = true;
     cc->result = rc;
     return rc;
@@ -105,7 +105,7 @@ void pgw_cancel_reset(pgw_cancel_conn *cc)
 {
     if (cc == NULL)
         return;
-    close_fd(cc);
+    cc_close_fd(cc);
     cc->started = false;
     cc->finished = false;
     cc->retried = false;
@@ -116,7 +116,7 @@ void pgw_cancel_conn_free(pgw_cancel_conn *cc)
 {
     if (cc == NULL)
         return;
-    close_fd(cc);
+    cc_close_fd(cc);
     pgw_conn *e = cc->e;
     pgw_allocator copy;
     const pgw_allocator *a = NULL;
@@ -143,9 +143,9 @@ const char *pgw_cancel_errmsg(const pgw_cancel_conn *cc)
 }
 
 /* Open a socket and queue the first bytes of an attempt. */
-static pgw_status open_attempt(pgw_cancel_conn *cc, bool tls)
+static pgw_status cc_open_attempt(pgw_cancel_conn *cc, bool tls)
 {
-    close_fd(cc);
+    cc_close_fd(cc);
     pgw_status rc = pgwi_cancel_begin(cc->e, tls);
     if (rc != PGW_OK)
         return rc;
@@ -165,7 +165,7 @@ static pgw_status open_attempt(pgw_cancel_conn *cc, bool tls)
 /* Whether a failed TLS attempt may be followed by a plaintext one: only
  * before the request went out, only for failures of the TLS negotiation
  * itself, and only when sslmode accepts plaintext (allow, prefer). */
-static bool may_retry_plain(pgw_cancel_conn *cc, pgw_status rc)
+static bool cc_may_retry_plain(pgw_cancel_conn *cc, pgw_status rc)
 {
     pgw_conn *e = cc->e;
     return !cc->retried && e->attempt_tls && !pgwi_cancel_delivered(e) &&
@@ -173,7 +173,7 @@ static bool may_retry_plain(pgw_cancel_conn *cc, pgw_status rc)
            (e->sslmode == PGWI_SSL_ALLOW || e->sslmode == PGWI_SSL_PREFER);
 }
 
-static pgw_status advance(pgw_cancel_conn *cc)
+static pgw_status cc_advance(pgw_cancel_conn *cc)
 {
     pgw_conn *e = cc->e;
     if (cc->connecting) {
@@ -255,16 +255,16 @@ pgw_status pgw_cancel_poll(pgw_cancel_conn *cc)
     if (cc->finished)
         return cc->result;
     for (;;) {
-        pgw_status rc = advance(cc);
+        pgw_status rc = cc_advance(cc);
         if (rc == PGW_WANT_READ || rc == PGW_WANT_WRITE)
             return rc;
-        if (rc < 0 && may_retry_plain(cc, rc)) {
+        if (rc < 0 && cc_may_retry_plain(cc, rc)) {
             cc->retried = true;
-            rc = open_attempt(cc, false);
+            rc = cc_open_attempt(cc, false);
             if (rc == PGW_OK)
                 continue;
         }
-        return finish(cc, rc);
+        return cc_finish(cc, rc);
     }
 }
 
@@ -277,13 +277,13 @@ pgw_status pgw_cancel_start(pgw_cancel_conn *cc)
     cc->started = true;
     cc->finished = false;
     cc->retried = false;
-    pgw_status rc = open_attempt(cc, cc->tls_first);
+    pgw_status rc = cc_open_attempt(cc, cc->tls_first);
     if (rc != PGW_OK)
-        return finish(cc, rc);
+        return cc_finish(cc, rc);
     return pgw_cancel_poll(cc);
 }
 
-static pgw_status run_blocking(pgw_cancel_conn *cc, int timeout_ms)
+static pgw_status cc_run_blocking(pgw_cancel_conn *cc, int timeout_ms)
 {
     int64_t deadline = timeout_ms < 0 ? -1 : pgwi_now_ms() + timeout_ms;
     pgw_status rc = pgw_cancel_start(cc);
@@ -296,12 +296,12 @@ static pgw_status run_blocking(pgw_cancel_conn *cc, int timeout_ms)
             continue;
         if (w == 0) {
             pgwi_conn_break(cc->e, PGW_E_TIMEOUT, "timeout expired while sending the cancel request");
-            return finish(cc, PGW_E_TIMEOUT);
+            return cc_finish(cc, PGW_E_TIMEOUT);
         }
         if (w < 0) {
             int err = errno;
             pgwi_conn_break(cc->e, PGW_E_IO, "poll() failed: %s", strerror(err));
-            return finish(cc, PGW_E_IO);
+            return cc_finish(cc, PGW_E_IO);
         }
         rc = pgw_cancel_poll(cc);
     }
@@ -312,7 +312,7 @@ pgw_status pgw_cancel(pgw_cancel_conn *cc)
 {
     if (cc == NULL)
         return PGW_E_INVALID;
-    return run_blocking(cc, cc->timeout_ms);
+    return cc_run_blocking(cc, cc->timeout_ms);
 }
 
 /* ---- the query timeout --------------------------------------------------- */
@@ -333,7 +333,7 @@ void pgw_conn_set_cancel_grace(pgw_conn *c, int grace_ms)
 
 /* Send a cancel for c's query within `limit` ms. On failure the message
  * goes to msg. */
-static pgw_status send_cancel(pgw_conn *c, int limit, char *msg, size_t msglen)
+static pgw_status cc_send_cancel(pgw_conn *c, int limit, char *msg, size_t msglen)
 {
     pgw_cancel_conn *cc = NULL;
     pgw_status rc = pgw_cancel_conn_new(c, &cc);
@@ -342,7 +342,7 @@ static pgw_status send_cancel(pgw_conn *c, int limit, char *msg, size_t msglen)
         return rc;
     }
     int t = cc->timeout_ms >= 0 && cc->timeout_ms < limit ? cc->timeout_ms : limit;
-    rc = run_blocking(cc, t);
+    rc = cc_run_blocking(cc, t);
     if (rc != PGW_OK)
         snprintf(msg, msglen, "%s", pgw_cancel_errmsg(cc));
     pgw_cancel_conn_free(cc);
@@ -364,7 +364,7 @@ pgw_status pgwi_io_wait_read(pgw_conn *c, pgwi_io *io, int64_t deadline, int *sy
      * stays usable. */
     int grace = io->cancel_grace_ms > 0 ? io->cancel_grace_ms : PGW_CANCEL_DEFAULT_GRACE_MS;
     char msg[512];
-    if (send_cancel(c, grace, msg, sizeof msg) != PGW_OK) {
+    if (cc_send_cancel(c, grace, msg, sizeof msg) != PGW_OK) {
         pgwi_conn_break(c, PGW_E_TIMEOUT,
                         "query timeout expired after %d ms and the cancel request failed: %s", qt,
                         msg);

@@ -26,7 +26,7 @@ struct pgw_cancel_handle {
     size_t req_len;
 };
 
-static int int_opt(const pgw_conn *c, const char *kw, int def)
+static int ch_int_opt(const pgw_conn *c, const char *kw, int def)
 {
     const char *v = pgw_conn_option(c, kw);
     int n;
@@ -70,12 +70,12 @@ pgw_status pgwi_cancel_addr_get(pgw_conn *c, pgwi_cancel_addr *out)
         }
         out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
     }
-    out->keepalives = int_opt(c, "keepalives", 1);
-    out->keepalives_idle = int_opt(c, "keepalives_idle", 0);
-    out->keepalives_interval = int_opt(c, "keepalives_interval", 0);
-    out->keepalives_count = int_opt(c, "keepalives_count", 0);
-    out->tcp_user_timeout_ms = int_opt(c, "tcp_user_timeout", 0);
-    int t = int_opt(c, "connect_timeout", 0);
+    out->keepalives = ch_int_opt(c, "keepalives", 1);
+    out->keepalives_idle = ch_int_opt(c, "keepalives_idle", 0);
+    out->keepalives_interval = ch_int_opt(c, "keepalives_interval", 0);
+    out->keepalives_count = ch_int_opt(c, "keepalives_count", 0);
+    out->tcp_user_timeout_ms = ch_int_opt(c, "tcp_user_timeout", 0);
+    int t = ch_int_opt(c, "connect_timeout", 0);
     /* libpq's rule: anything below 2 s is raised to 2 s. */
     out->timeout_ms = t <= 0 ? -1 : t < 2 ? 2000 : t > INT32_MAX / 1000 ? INT32_MAX : t * 1000;
     return PGW_OK;
@@ -178,14 +178,14 @@ void pgw_cancel_handle_free(pgw_cancel_handle *h)
 /* ---- firing: async-signal-safe from here on ---------------------------- */
 
 /* Append s to errbuf without stdio. */
-static void put_str(char *buf, size_t len, size_t *at, const char *s)
+static void ch_put_str(char *buf, size_t len, size_t *at, const char *s)
 {
     while (*s != '\0' && *at + 1 < len)
         buf[(*at)++] = *s++;
     buf[*at] = '\0';
 }
 
-static void put_num(char *buf, size_t len, size_t *at, int v)
+static void ch_put_num(char *buf, size_t len, size_t *at, int v)
 {
     char tmp[16];
     size_t n = 0;
@@ -200,11 +200,11 @@ static void put_num(char *buf, size_t len, size_t *at, int v)
     for (size_t i = 0; i < n; i++)
         out[i] = tmp[n - 1 - i];
     out[n] = '\0';
-    put_str(buf, len, at, out);
+    ch_put_str(buf, len, at, out);
 }
 
 /* strerror() is not async-signal-safe: name the common errnos ourselves. */
-static const char *errno_name(int e)
+static const char *ch_errno_name(int e)
 {
     switch (e) {
     case ECONNREFUSED: return "Connection refused";
@@ -221,22 +221,22 @@ static const char *errno_name(int e)
     }
 }
 
-static pgw_status fail(char *errbuf, size_t errlen, const char *what, int e, int fd,
+static pgw_status ch_fail(char *errbuf, size_t errlen, const char *what, int e, int fd,
                        pgw_status rc)
 {
     if (errbuf != NULL && errlen > 0) {
         size_t at = 0;
         errbuf[0] = '\0';
-        put_str(errbuf, errlen, &at, "cancel: ");
-        put_str(errbuf, errlen, &at, what);
+        ch_put_str(errbuf, errlen, &at, "cancel: ");
+        ch_put_str(errbuf, errlen, &at, what);
         if (e != 0) {
-            put_str(errbuf, errlen, &at, ": ");
-            const char *name = errno_name(e);
+            ch_put_str(errbuf, errlen, &at, ": ");
+            const char *name = ch_errno_name(e);
             if (name != NULL) {
-                put_str(errbuf, errlen, &at, name);
+                ch_put_str(errbuf, errlen, &at, name);
             } else {
-                put_str(errbuf, errlen, &at, "errno ");
-                put_num(errbuf, errlen, &at, e);
+                ch_put_str(errbuf, errlen, &at, "errno ");
+                ch_put_num(errbuf, errlen, &at, e);
             }
         }
     }
@@ -245,7 +245,7 @@ static pgw_status fail(char *errbuf, size_t errlen, const char *what, int e, int
     return rc;
 }
 
-static int64_t mono_ms(void)
+static int64_t ch_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
@@ -253,13 +253,13 @@ static int64_t mono_ms(void)
 }
 
 /* poll() one event with a timeout across EINTR: 1 ready, 0 timeout, -1. */
-static int wait_one(int fd, short ev, int timeout_ms)
+static int ch_wait_one(int fd, short ev, int timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+    int64_t deadline = timeout_ms < 0 ? -1 : ch_mono_ms() + timeout_ms;
     for (;;) {
         int left = -1;
         if (deadline >= 0) {
-            int64_t l = deadline - mono_ms();
+            int64_t l = deadline - ch_mono_ms();
             left = l < 0 ? 0 : l > INT32_MAX ? INT32_MAX : (int)l;
         }
         struct pollfd p = {.fd = fd, .events = ev, .revents = 0};
@@ -271,21 +271,21 @@ static int wait_one(int fd, short ev, int timeout_ms)
     }
 }
 
-static pgw_status fire(const pgw_cancel_handle *h, char *errbuf, size_t errlen)
+static pgw_status ch_fire(const pgw_cancel_handle *h, char *errbuf, size_t errlen)
 {
     bool in_progress;
     int fd = pgwi_cancel_socket(&h->addr, &in_progress);
     if (fd < 0)
-        return fail(errbuf, errlen, "connect() failed", errno, -1, PGW_E_IO);
+        return ch_fail(errbuf, errlen, "connect() failed", errno, -1, PGW_E_IO);
     int t = h->addr.timeout_ms;
     if (in_progress) {
-        int w = wait_one(fd, POLLOUT, t);
+        int w = ch_wait_one(fd, POLLOUT, t);
         if (w == 0)
-            return fail(errbuf, errlen, "connect() timed out", 0, fd, PGW_E_TIMEOUT);
+            return ch_fail(errbuf, errlen, "connect() timed out", 0, fd, PGW_E_TIMEOUT);
         int err = 0;
         socklen_t len = sizeof err;
         if (w < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
-            return fail(errbuf, errlen, "connect() failed", err != 0 ? err : errno, fd, PGW_E_IO);
+            return ch_fail(errbuf, errlen, "connect() failed", err != 0 ? err : errno, fd, PGW_E_IO);
     }
     size_t sent = 0;
     while (sent < h->req_len) {
@@ -297,13 +297,13 @@ static pgw_status fire(const pgw_cancel_handle *h, char *errbuf, size_t errlen)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int w = wait_one(fd, POLLOUT, t);
+            int w = ch_wait_one(fd, POLLOUT, t);
             if (w == 0)
-                return fail(errbuf, errlen, "send() timed out", 0, fd, PGW_E_TIMEOUT);
+                return ch_fail(errbuf, errlen, "send() timed out", 0, fd, PGW_E_TIMEOUT);
             if (w > 0)
                 continue;
         }
-        return fail(errbuf, errlen, "send() failed", errno, fd, PGW_E_IO);
+        return ch_fail(errbuf, errlen, "send() failed", errno, fd, PGW_E_IO);
     }
     /* Wait for the server to close the connection: until then the request
      * may not have been processed, and a query sent meanwhile could be
@@ -318,16 +318,16 @@ static pgw_status fire(const pgw_cancel_handle *h, char *errbuf, size_t errlen)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int w = wait_one(fd, POLLIN, t);
+            int w = ch_wait_one(fd, POLLIN, t);
             if (w == 0)
-                return fail(errbuf, errlen, "recv() timed out", 0, fd, PGW_E_TIMEOUT);
+                return ch_fail(errbuf, errlen, "recv() timed out", 0, fd, PGW_E_TIMEOUT);
             if (w > 0)
                 continue;
         }
         /* A reset after the request went out still means it was read. */
         if (errno == ECONNRESET)
             break;
-        return fail(errbuf, errlen, "recv() failed", errno, fd, PGW_E_IO);
+        return ch_fail(errbuf, errlen, "recv() failed", errno, fd, PGW_E_IO);
     }
     close(fd);
     return PGW_OK;
@@ -338,9 +338,9 @@ pgw_status pgw_cancel_handle_fire(const pgw_cancel_handle *h, char *errbuf, size
     int saved = errno;
     pgw_status rc;
     if (h == NULL)
-        rc = fail(errbuf, errlen, "no cancel handle supplied", 0, -1, PGW_E_INVALID);
+        rc = ch_fail(errbuf, errlen, "no cancel handle supplied", 0, -1, PGW_E_INVALID);
     else
-        rc = fire(h, errbuf, errlen);
+        rc = ch_fire(h, errbuf, errlen);
     errno = saved;
     return rc;
 }

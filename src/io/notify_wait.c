@@ -8,7 +8,7 @@
 #include "io/io_int.h"
 #include "pgwire/notify.h"
 
-static pgw_status idle_check(pgw_conn *c)
+static pgw_status nw_idle_check(pgw_conn *c)
 {
     if (c->state == PGW_CONN_BROKEN)
         return c->err.status;
@@ -25,7 +25,7 @@ static pgw_status idle_check(pgw_conn *c)
 
 /* Read everything the socket holds now, without waiting, and let the
  * engine process it. */
-static pgw_status absorb(pgw_conn *c, pgwi_io *io)
+static pgw_status nw_absorb(pgw_conn *c, pgwi_io *io)
 {
     for (;;) {
         size_t avail;
@@ -67,10 +67,10 @@ pgw_status pgw_conn_consume_input(pgw_conn *c)
 {
     if (c == NULL)
         return PGW_E_INVALID;
-    pgw_status rc = idle_check(c);
+    pgw_status rc = nw_idle_check(c);
     if (rc != PGW_OK)
         return rc;
-    return absorb(c, c->io);
+    return nw_absorb(c, c->io);
 }
 
 pgw_status pgw_wait_notification(pgw_conn *c, int timeout_ms, pgw_notification *out)
@@ -79,13 +79,13 @@ pgw_status pgw_wait_notification(pgw_conn *c, int timeout_ms, pgw_notification *
         return PGW_E_INVALID;
     if (pgwi_notify_pop(c, out))
         return PGW_OK;
-    pgw_status rc = idle_check(c);
+    pgw_status rc = nw_idle_check(c);
     if (rc != PGW_OK)
         return rc;
     pgwi_io *io = c->io;
     int64_t deadline = timeout_ms < 0 ? -1 : pgwi_now_ms() + timeout_ms;
     for (;;) {
-        rc = absorb(c, io);
+        rc = nw_absorb(c, io);
         if (pgwi_notify_pop(c, out))
             return PGW_OK;
         if (rc < 0)
