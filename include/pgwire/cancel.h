@@ -108,8 +108,9 @@ PGW_API void pgw_cancel_handle_free(pgw_cancel_handle *h);
 PGW_API pgw_status pgw_cancel_conn_new(pgw_conn *c, pgw_cancel_conn **out);
 
 /** Send the cancel and wait until the server has processed it (closed the
- * connection). Each attempt is bounded by the original connection's
- * connect_timeout, if it had one.
+ * connection). The whole call (both attempts, when a plaintext one follows
+ * a failed TLS one) is bounded by the original connection's
+ * connect_timeout, if it had one; otherwise it waits as long as it takes.
  * @return PGW_OK; PGW_E_IO; PGW_E_TIMEOUT; PGW_E_TLS (the TLS handshake or
  *         verification failed and sslmode does not allow plaintext);
  *         PGW_E_CLOSED (the server closed the connection before the
