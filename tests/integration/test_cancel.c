@@ -100,9 +100,9 @@ static void *fire_thread(void *p)
     return NULL;
 }
 
-static void handle_cancels(int tcp)
+static void handle_cancels(const char *role, int tcp, const char *extra)
 {
-    pgw_conn *c = connect_role("TRUST", tcp, NULL);
+    pgw_conn *c = connect_role(role, tcp, extra);
     pgw_cancel_handle *h = NULL;
     assert_int_equal(pgw_cancel_handle_new(c, &h), PGW_OK);
     int64_t t0 = now_ms();
@@ -127,13 +127,24 @@ static void handle_cancels(int tcp)
 static void test_cancel_handle_over_tcp_cancels_sleep(void **state)
 {
     (void)state;
-    handle_cancels(1);
+    handle_cancels("TRUST", 1, NULL);
 }
 
 static void test_cancel_handle_over_unix_socket_cancels_sleep(void **state)
 {
     (void)state;
-    handle_cancels(0);
+    handle_cancels("TRUST", 0, NULL);
+}
+
+/* A session the server accepts only over TLS: the handle's plaintext
+ * cancel still reaches it (pg_hba.conf does not apply to cancels). */
+static void test_cancel_handle_for_tls_session_cancels_sleep(void **state)
+{
+    (void)state;
+    char extra[1024];
+    snprintf(extra, sizeof extra, " sslmode=verify-full sslrootcert=%s",
+             pgt_env("PGW_TEST_ROOT_CERT"));
+    handle_cancels("SSL_SCRAM", 1, extra);
 }
 
 /* The handle outlives its connection and fails cleanly with an errbuf. */
@@ -262,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cancel_handle_over_tcp_cancels_sleep),
         cmocka_unit_test(test_cancel_handle_over_unix_socket_cancels_sleep),
+        cmocka_unit_test(test_cancel_handle_for_tls_session_cancels_sleep),
         cmocka_unit_test(test_cancel_handle_after_server_gone_reports_error),
         cmocka_unit_test(test_cancel_conn_plaintext_cancels_sleep),
         cmocka_unit_test(test_cancel_conn_unix_socket_cancels_sleep),
