@@ -27,6 +27,8 @@
 #include "pgwire/routine.h"
 #include "pgwire/pool.h"
 #include "pgwire/copy.h"
+#include "pgwire/cancel.h"
+#include "pgwire/notify.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1

@@ -202,6 +202,7 @@ void pgw_conn_free(pgw_conn *c)
     pgwi_cache_free(c);
     pgwi_conn_free_tz(c);
     pgwi_registry_free(c);
+    pgwi_notify_free(c);
     pgw_scram_free(c->scram);
     pgwi_tls_reset(c);
     for (int i = 0; i < PGWI_PEM_COUNT; i++) {
@@ -563,15 +564,9 @@ pgw_status pgwi_conn_async(pgw_conn *c, const pgw_frame *f)
         pgwi_render_note_param(c, name, value);
         return PGW_OK;
     }
-    case PGW_BE_NOTIFICATION_RESPONSE: {
-        /* LISTEN/NOTIFY delivery comes with the session API; validate and
-         * drop until then. */
-        int32_t pid;
-        const char *ch, *payload;
-        if (pgw_parse_notification_response(f, &pid, &ch, &payload) != PGW_OK)
-            return pgwi_conn_break(c, PGW_E_PROTOCOL, "NotificationResponse: malformed message");
-        return PGW_OK;
-    }
+    case PGW_BE_NOTIFICATION_RESPONSE:
+        /* Queued for pgw_conn_notification_next() (notify.c). */
+        return pgwi_notify_push(c, f);
     default:
         return PGW_END;
     }

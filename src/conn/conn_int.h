@@ -239,6 +239,9 @@ struct pgw_conn {
     void *io;
     void (*io_free)(pgw_conn *c);
     int io_timeout_ms;
+
+    /* LISTEN/NOTIFY queue (notify.c); NULL until first used. */
+    struct pgwi_notify *notify;
 };
 
 /* Record a client-side failure. Sticky statuses (protocol, I/O, TLS,
@@ -289,6 +292,12 @@ static inline void pgwi_conn_consume(pgw_conn *c, size_t used)
  * NotificationResponse. Returns PGW_OK if handled, PGW_END if f is not one
  * of them, or an error. */
 pgw_status pgwi_conn_async(pgw_conn *c, const pgw_frame *f);
+/* LISTEN/NOTIFY (notify.c): queue a NotificationResponse (or hand it to
+ * the handler); take the oldest (false when none); free the queue. */
+pgw_status pgwi_notify_push(pgw_conn *c, const pgw_frame *f);
+struct pgw_notification;
+bool pgwi_notify_pop(pgw_conn *c, struct pgw_notification *out);
+void pgwi_notify_free(pgw_conn *c);
 /* What step() answers when the engine needs input: WANT_WRITE while
  * output is pending (the server may be waiting for it), else WANT_READ. */
 pgw_status pgwi_conn_want(pgw_conn *c);

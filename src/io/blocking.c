@@ -140,7 +140,7 @@ pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
             return PGW_OK;
         if (io->drained) {
             int e = 0;
-            pgw_status rc = io->t.wait(io->handle, true, false, pgwi_remaining_ms(deadline), &e);
+            pgw_status rc = pgwi_io_wait_read(c, io, deadline, &e);
             if (rc != PGW_OK)
                 return io_error(c, rc, e, "receive");
         }

@@ -21,7 +21,22 @@ typedef struct pgwi_io {
      * probably drained, so poll before reading instead of after a failed
      * read (one system call in three on a big result). */
     bool drained;
+    /* The server this connection reached (multihost.c notes it): what a
+     * cancel connection connects to and verifies (cancel_conn.c). */
+    char used_host[256], used_hostaddr[64], used_port[16];
+    bool have_used;
+    /* pgw_conn_set_query_timeout() and its grace period (ms; 0 = off). */
+    int query_timeout_ms, cancel_grace_ms;
 } pgwi_io;
+
+/* Remember the host/hostaddr/port of the server that accepted. */
+void pgwi_io_note_target(pgwi_io *io, const pgw_transport_target *t);
+/* pgw_conn_pump's wait for input: io->t.wait until `deadline`, but during
+ * a query with a query timeout, send a cancel when it expires and wait the
+ * grace period for the server's answer (cancel_conn.c). PGW_OK (readable);
+ * PGW_E_TIMEOUT; PGW_E_IO; or the connection's sticky status after the
+ * grace period ran out (broken, PGW_E_TIMEOUT). */
+pgw_status pgwi_io_wait_read(pgw_conn *c, pgwi_io *io, int64_t deadline, int *sys_errno);
 
 /* Milliseconds on a monotonic clock. */
 int64_t pgwi_now_ms(void);

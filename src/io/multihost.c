@@ -150,6 +150,8 @@ pgw_status pgwi_connect_hosts(pgw_conn *c, pgwi_io *io, const pgw_transport_targ
             rc = pgwi_io_attempt_host(c, io, &t, timeout);
             if (rc == PGW_OK)
                 rc = check_target(c, io, want, timeout);
+            if (rc == PGW_OK)
+                pgwi_io_note_target(io, &t);
             c->opt[PGWI_OPT_HOST] = saved_host;
             c->opt[PGWI_OPT_HOSTADDR] = saved_addr;
             c->opt[PGWI_OPT_PORT] = saved_port;

@@ -16,6 +16,8 @@ CHECK is one of:
   cursor-walk           examples/cursor_walk: exact output (portal, SQL cursor,
                         WITH HOLD), the usage message, a refused connection
   copy                  examples/copy: exact output
+  listen                examples/listen: exact output (LISTEN/NOTIFY)
+  cancel                examples/cancel: exact output (three ways to cancel)
 Every check also makes sure no run ever prints a password.
 
 The cluster is the one scripts/pg-fixture.sh started (PGW_TEST_* variables;
@@ -381,6 +383,30 @@ def copy(args, fx):
     compare(out, want, "copy")
 
 
+def listen(args, fx):
+    ci = conninfo(fx, fx["SCRAM_USER"], None, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.listen, ci, "ex_jobs"], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"listen exited with {rc}: {err.strip()}")
+    want = ('listening on "ex_jobs"\n'
+            'notification on "ex_jobs" with payload "first job" from the notifier\n'
+            'notification on "ex_jobs" with payload "Grüße aus Köln" from the notifier\n'
+            'notification on "ex_jobs" with payload "" from the notifier\n'
+            "then: nothing more within 200 ms\n"
+            "dropped: 0\n")
+    compare(out, want, "listen")
+
+
+def cancel(args, fx):
+    # sslmode=prefer against the fixture: TLS, so the cancel connection of
+    # the third case travels inside TLS too.
+    ci = conninfo(fx, fx["SCRAM_USER"], None, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.cancel, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"cancel exited with {rc}: {err.strip()}")
+    want = "".join(f"{label}: PGW_E_SERVER, SQLSTATE 57014\n  then: still usable\n"
+                   for label in ("query timeout", "signal handler", "other thread"))
+    compare(out, want, "cancel")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -391,6 +417,8 @@ CHECKS = {
     "transaction": (transaction, ["transaction", "sql"]),
     "cursor-walk": (cursor_walk, ["cursor_walk"]),
     "copy": (copy, ["copy", "sql"]),
+    "listen": (listen, ["listen"]),
+    "cancel": (cancel, ["cancel"]),
 }
 
 
@@ -398,7 +426,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "cursor-walk",
-                "copy", "sql", "expected", "example-ini"):
+                "copy", "listen", "cancel", "sql", "expected", "example-ini"):
         ap.add_argument("--" + opt)
     args = ap.parse_args()
     fn, needs = CHECKS[args.check]

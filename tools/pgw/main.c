@@ -494,6 +494,26 @@ static bool run_binary(app *a, const char *sql)
     return ok;
 }
 
+/* psql's PrintNotifications: LISTEN notifications that arrived with the
+ * command, in psql's words, on the query output. */
+static void print_notifications(app *a)
+{
+    pgw_notification n;
+    while (pgw_conn_notification_next(a->conn, &n) == PGW_OK) {
+        if (n.payload_len > 0)
+            fprintf(a->qout,
+                    "Asynchronous notification \"%s\" with payload \"%s\" received from server "
+                    "process with PID %d.\n",
+                    n.channel, n.payload, (int)n.pid);
+        else
+            fprintf(a->qout,
+                    "Asynchronous notification \"%s\" received from server process with PID "
+                    "%d.\n",
+                    n.channel, (int)n.pid);
+    }
+    fflush(a->qout);
+}
+
 /* psql's SendQuery: the echo settings around running one query. */
 static bool run_query(app *a, const char *sql)
 {
@@ -504,6 +524,7 @@ static bool run_query(app *a, const char *sql)
         fflush(stdout);
     }
     bool ok = a->binary != NULL ? run_binary(a, sql) : pgwc_run_simple_query(a, sql);
+    print_notifications(a);
     if (!ok && a->vars->settings.echo == PGWC_ECHO_ERRORS) {
         char *m = malloc(strlen(sql) + 16);
         if (m != NULL) {
