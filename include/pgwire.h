@@ -24,6 +24,8 @@
 #include "pgwire/stmt.h"
 #include "pgwire/tx.h"
 #include "pgwire/pool.h"
+#include "pgwire/fastpath.h"
+#include "pgwire/lo.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
@@ -36,5 +38,7 @@
 #define PGW_HAS_TYPE_CODECS 1
 #define PGW_HAS_POOL 1
 #define PGW_HAS_TRANSACTIONS 1
+#define PGW_HAS_FASTPATH 1
+#define PGW_HAS_LARGE_OBJECTS 1
 
 #endif
