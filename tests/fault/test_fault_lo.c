@@ -309,6 +309,74 @@ static void test_fault_lo_import_cut_mid_upload_creates_nothing(void **state)
     unlink(path);
 }
 
+/* One session of every large-object call inside a transaction that is
+ * rolled back (nothing persists, whatever fails). */
+static pgw_status lo_session(pgw_conn *c, const char *in, const char *out)
+{
+    uint8_t data[300], back[300];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)i;
+    uint32_t oid, oid2;
+    int32_t fd;
+    int64_t pos;
+    size_t n;
+    pgw_status rc;
+    if ((rc = pgw_exec(c, "BEGIN", NULL)) != PGW_OK ||
+        (rc = pgw_lo_create(c, 0, &oid)) != PGW_OK ||
+        (rc = pgw_lo_open(c, oid, PGW_LO_READ | PGW_LO_WRITE, &fd)) != PGW_OK ||
+        (rc = pgw_lo_write(c, fd, data, sizeof data, NULL)) != PGW_OK ||
+        (rc = pgw_lo_seek64(c, fd, 0, PGW_LO_SEEK_SET, &pos)) != PGW_OK ||
+        (rc = pgw_lo_read(c, fd, back, sizeof back, &n)) != PGW_OK ||
+        (rc = pgw_lo_tell64(c, fd, &pos)) != PGW_OK ||
+        (rc = pgw_lo_truncate64(c, fd, 10)) != PGW_OK || (rc = pgw_lo_close(c, fd)) != PGW_OK ||
+        (rc = pgw_lo_import(c, in, &oid2)) != PGW_OK ||
+        (rc = pgw_lo_export(c, oid2, out)) != PGW_OK ||
+        (rc = pgw_lo_set_method(c, PGW_LO_METHOD_SQL)) != PGW_OK ||
+        (rc = pgw_lo_open(c, oid2, PGW_LO_READ, &fd)) != PGW_OK ||
+        (rc = pgw_lo_read(c, fd, back, sizeof back, &n)) != PGW_OK ||
+        (rc = pgw_lo_unlink(c, oid)) != PGW_OK || (rc = pgw_exec(c, "ROLLBACK", NULL)) != PGW_OK)
+        return rc;
+    assert_int_equal(n, sizeof data);
+    assert_memory_equal(back, data, sizeof data);
+    return PGW_OK;
+}
+
+/* Every allocation after connecting fails in turn: the session stops with
+ * PGW_E_NOMEM (or copes), and freeing the connection releases every
+ * block. */
+static void test_fault_lo_out_of_memory_at_every_allocation(void **state)
+{
+    fx *f = *state;
+    char in[128], out[128];
+    snprintf(in, sizeof in, "/tmp/pgw-fault-lo-oom-%ld.in", (long)getpid());
+    snprintf(out, sizeof out, "/tmp/pgw-fault-lo-oom-%ld.out", (long)getpid());
+    FILE *fh = fopen(in, "wb");
+    assert_non_null(fh);
+    for (int i = 0; i < 300; i++)
+        fputc(i & 0xff, fh);
+    assert_int_equal(fclose(fh), 0);
+    fp_reset_rules(f->fp);
+    bool finished = false;
+    for (size_t k = 1; k < 2000 && !finished; k++) {
+        pgw_conn *c = fx_connect(f);
+        f->fa.fail_at = f->fa.calls + k;
+        pgw_status rc = lo_session(c, in, out);
+        bool hit = f->fa.failures > 0;
+        /* Some allocations degrade instead of failing (the statement
+         * cache switches itself off): success is fine then too. */
+        if (hit && rc != PGW_E_NOMEM && rc != PGW_OK)
+            fail_msg("allocation %zu: %s (%s)", k, pgw_status_name(rc), pgw_conn_errmsg(c));
+        if (!hit)
+            assert_int_equal(rc, PGW_OK);
+        f->fa.fail_at = 0;
+        fx_free(f, c);
+        finished = !hit;
+    }
+    assert_true(finished);
+    unlink(in);
+    unlink(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_fault_lo_terminate_backend_in_a_fastpath_call_is_closed_57P01),
         cmocka_unit_test(test_fault_lo_export_stall_is_bounded_by_io_timeout),
         cmocka_unit_test(test_fault_lo_import_cut_mid_upload_creates_nothing),
+        cmocka_unit_test(test_fault_lo_out_of_memory_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
