@@ -94,7 +94,8 @@ PGW_API pgw_status pgw_fastpath_recv(pgw_fastpath *fp);
 PGW_API pgw_status pgw_fastpath_result(const pgw_fastpath *fp, const uint8_t **p, size_t *len);
 
 /** Release a call (NULL-safe). A call still in progress is abandoned: the
- * connection skips the rest of its answer when it next reads. */
+ * connection skips the rest of its answer when it next reads. Release
+ * every call before its connection (as with cursors). */
 PGW_API void pgw_fastpath_free(pgw_fastpath *fp);
 
 /** Call a function by OID and wait for its result (blocking form).
