@@ -89,8 +89,10 @@ PGW_API pgw_status pgw_fastpath_recv(pgw_fastpath *fp);
  *         asked for; not NUL-terminated; *p may be NULL when *len is 0);
  *         PGW_E_NULL: the function returned NULL;
  *         PGW_E_STATE: the call has not finished with PGW_OK.
- * Ownership: *p is borrowed from the call — valid until
- * pgw_fastpath_free(). */
+ * Ownership: *p is borrowed — valid until pgw_fastpath_free() or the
+ * connection's next input (the next command, or reading notifications),
+ * whichever comes first: it usually points into the input buffer, so the
+ * value is never copied by the engine. Copy it to keep it. */
 PGW_API pgw_status pgw_fastpath_result(const pgw_fastpath *fp, const uint8_t **p, size_t *len);
 
 /** Release a call (NULL-safe). A call still in progress is abandoned: the

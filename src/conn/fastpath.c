@@ -17,14 +17,23 @@ enum fp_state {
 
 struct pgw_fastpath {
     pgw_conn *c;
-    pgw_cursor *token; /* c->active while the call runs */
+    pgw_cursor *token; /* c->active while the call runs: &token_storage */
     enum fp_state state;
     pgw_status final; /* what pgw_fastpath_recv() answers once done */
     bool got_result;  /* a FunctionCallResponse arrived */
     bool failed;      /* an ErrorResponse arrived */
     bool lost;        /* the value could not be copied (out of memory) */
     bool is_null;
-    pgw_buf value; /* a copy: the input buffer moves before the call ends */
+    /* The value: a view into the input buffer while that cannot move (the
+     * ReadyForQuery after it was already buffered: the common case, no
+     * copy), else a copy made before asking for more input. */
+    const uint8_t *view;
+    size_t view_len;
+    bool viewing;
+    pgw_buf value;
+    /* The token lives inside the call (one allocation per call): it owns
+     * no resources, only its identity matters. */
+    pgw_cursor token_storage;
 };
 
 /* Few arguments is the rule (large objects take at most three): keep them
@@ -90,14 +99,11 @@ pgw_status pgw_fastpath_send(pgw_conn *c, uint32_t fn_oid, const pgw_param *args
     fp->c = c;
     fp->state = FP_WAITING;
     pgw_buf_init(&fp->value, c->a, 0);
-    fp->token = pgwi_cursor_new(c);
-    if (fp->token == NULL) {
-        pgwi_free(c->a, fp, sizeof *fp);
-        return pgwi_conn_refuse(c, PGW_E_NOMEM, "out of memory");
-    }
+    fp->token = &fp->token_storage;
+    fp->token->c = c;
+    fp->token->state = PGWI_CUR_BEFORE;
     rc = fp_queue_call(c, fn_oid, args, nargs, result_format);
     if (rc != PGW_OK) {
-        pgw_cursor_free(fp->token);
         pgwi_free(c->a, fp, sizeof *fp);
         return rc;
     }
@@ -137,11 +143,22 @@ static pgw_status fp_take_response(pgw_fastpath *fp, const pgw_frame *f)
         return pgwi_conn_break(c, PGW_E_PROTOCOL, "FunctionCallResponse: malformed message");
     fp->got_result = true;
     fp->is_null = v.len < 0;
-    /* Out of memory here is not the server's fault: read on to
-     * ReadyForQuery and report it then, with the connection usable. */
-    if (v.len > 0 && pgw_buf_append(&fp->value, v.ptr, (size_t)v.len) != PGW_OK)
-        fp->lost = true;
+    fp->viewing = v.len > 0;
+    fp->view = v.ptr;
+    fp->view_len = v.len > 0 ? (size_t)v.len : 0;
     return PGW_OK;
+}
+
+/* More input is coming: the bytes the view points at may move. Out of
+ * memory here is not the server's fault: read on to ReadyForQuery and
+ * report it then, with the connection usable. */
+static void fp_pin(pgw_fastpath *fp)
+{
+    if (!fp->viewing)
+        return;
+    fp->viewing = false;
+    if (pgw_buf_append(&fp->value, fp->view, fp->view_len) != PGW_OK)
+        fp->lost = true;
 }
 
 static pgw_status fp_take_error(pgw_fastpath *fp, const pgw_frame *f)
@@ -205,8 +222,10 @@ pgw_status pgw_fastpath_recv(pgw_fastpath *fp)
         pgw_frame f;
         size_t used;
         pgw_status rc = pgwi_conn_peek(c, &f, &used);
-        if (rc == PGW_WANT_READ)
+        if (rc == PGW_WANT_READ) {
+            fp_pin(fp);
             return pgwi_conn_want(c);
+        }
         if (rc != PGW_OK)
             return fp_fail(fp, rc);
         pgwi_conn_consume(c, used);
@@ -244,8 +263,8 @@ pgw_status pgw_fastpath_result(const pgw_fastpath *fp, const uint8_t **p, size_t
         return PGW_E_STATE;
     if (fp->is_null)
         return PGW_E_NULL;
-    *p = fp->value.data;
-    *len = fp->value.len;
+    *p = fp->viewing ? fp->view : fp->value.data;
+    *len = fp->viewing ? fp->view_len : fp->value.len;
     return PGW_OK;
 }
 
@@ -254,9 +273,10 @@ void pgw_fastpath_free(pgw_fastpath *fp)
     if (fp == NULL)
         return;
     pgw_conn *c = fp->c;
-    /* Still the active command: pgw_cursor_free detaches the token, which
-     * leaves the rest of the answer to the drain. */
-    pgw_cursor_free(fp->token);
+    /* Still the active command: the rest of its answer is owed to nobody,
+     * and the drain skips it. */
+    if (c->active == fp->token)
+        pgwi_conn_detach_cursor(c);
     pgw_buf_free(&fp->value);
     pgwi_free(c->a, fp, sizeof *fp);
 }

@@ -126,8 +126,30 @@ static pgw_status lo_fn_oid(pgw_conn *c, enum pgwi_lo_fn fn, uint32_t *oid)
 
 /* ---- one call ------------------------------------------------------------- */
 
-static pgw_status lo_sql_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_args *a, pgw_buf *res,
-                              bool *is_null)
+/* Hand a result value to the sink: appended to a buffer, or copied into
+ * the caller's memory (one copy from the input buffer either way). */
+static pgw_status lo_deliver(pgw_conn *c, enum pgwi_lo_fn fn, pgwi_lo_sink *s, const uint8_t *p,
+                             size_t len, bool is_null)
+{
+    s->is_null = is_null;
+    s->len = len;
+    if (is_null || len == 0)
+        return PGW_OK;
+    if (s->dst != NULL) {
+        if (len > s->cap)
+            return pgwi_conn_refuse(c, PGW_E_PROTOCOL,
+                                    "%s: the server returned %zu bytes where at most %zu fit",
+                                    lo_fn_def[fn].name, len, s->cap);
+        memcpy(s->dst, p, len);
+        return PGW_OK;
+    }
+    if (pgw_buf_append(s->buf, p, len) != PGW_OK)
+        return pgwi_conn_refuse(c, PGW_E_NOMEM, "out of memory");
+    return PGW_OK;
+}
+
+static pgw_status lo_sql_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_args *a,
+                              pgwi_lo_sink *s)
 {
     static const int16_t binary[1] = {PGW_FORMAT_BINARY};
     pgw_cursor *cur = NULL;
@@ -146,10 +168,10 @@ static pgw_status lo_sql_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_arg
             return pgwi_conn_refuse(c, PGW_E_PROTOCOL, "%s: unexpected result shape",
                                     lo_fn_def[fn].name);
         }
-        *is_null = v.len < 0;
-        if (v.len > 0 && pgw_buf_append(res, v.ptr, (size_t)v.len) != PGW_OK) {
+        rc = lo_deliver(c, fn, s, v.ptr, v.len > 0 ? (size_t)v.len : 0, v.len < 0);
+        if (rc != PGW_OK) {
             pgw_cursor_close(cur);
-            return pgwi_conn_refuse(c, PGW_E_NOMEM, "out of memory");
+            return rc;
         }
     } else if (rc == PGW_END) {
         pgw_cursor_close(cur);
@@ -163,62 +185,79 @@ static pgw_status lo_sql_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_arg
     return rc != PGW_OK ? rc : crc;
 }
 
-pgw_status pgwi_lo_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_args *a, pgw_buf *res,
-                        bool *is_null)
+/* The engine form driven here rather than pgw_fastpath_call(), so the
+ * value goes from the input buffer straight to the sink. */
+static pgw_status lo_fastpath_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_args *a,
+                                   pgwi_lo_sink *s)
 {
-    pgw_buf_reset(res);
-    *is_null = false;
-    if (c->io == NULL)
-        return pgwi_conn_fail(c, PGW_E_STATE, "connection has no transport");
-    if (c->lo_method == PGW_LO_METHOD_SQL)
-        return lo_sql_call(c, fn, a, res, is_null);
     uint32_t oid = 0;
     pgw_status rc = lo_fn_oid(c, fn, &oid);
     if (rc != PGW_OK)
         return rc;
-    return pgw_fastpath_call(c, oid, a->p, a->n, PGW_FORMAT_BINARY, res, is_null);
-}
-
-/* A fixed-width integer result; anything else is a server that makes no
- * sense (the exchange itself was fine, so the connection stays usable). */
-static pgw_status lo_int_result(pgw_conn *c, enum pgwi_lo_fn fn, const pgw_buf *res, bool is_null,
-                                size_t width, int64_t *out)
-{
-    if (is_null || res->len != width)
-        return pgwi_conn_refuse(c, PGW_E_PROTOCOL, "%s: unexpected result (%s%zu bytes)",
-                                lo_fn_def[fn].name, is_null ? "NULL, " : "", res->len);
-    uint32_t hi = pgwi_load_u32(res->data);
-    if (width == 4) {
-        *out = (int32_t)hi;
-        return PGW_OK;
+    pgw_fastpath *fp;
+    rc = pgw_fastpath_send(c, oid, a->p, a->n, PGW_FORMAT_BINARY, &fp);
+    if (rc != PGW_OK)
+        return rc;
+    for (;;) {
+        rc = pgw_fastpath_recv(fp);
+        if (rc != PGW_WANT_READ && rc != PGW_WANT_WRITE)
+            break;
+        pgw_status prc = pgw_conn_pump(c, rc);
+        if (prc < 0) {
+            rc = prc;
+            break;
+        }
     }
-    uint64_t u = (uint64_t)hi << 32 | pgwi_load_u32(res->data + 4);
-    *out = (int64_t)u;
-    return PGW_OK;
+    if (rc == PGW_OK) {
+        const uint8_t *p = NULL;
+        size_t len = 0;
+        pgw_status vr = pgw_fastpath_result(fp, &p, &len);
+        rc = lo_deliver(c, fn, s, p, vr == PGW_OK ? len : 0, vr == PGW_E_NULL);
+    }
+    pgw_fastpath_free(fp);
+    return rc;
 }
 
-/* Call fn and decode its integer result, which must not be negative (the
- * server reports failures as errors; libpq's -1 never comes back) unless
- * it is an oid (4 unsigned bytes). */
+pgw_status pgwi_lo_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_args *a, pgwi_lo_sink *s)
+{
+    if (s->buf != NULL)
+        pgw_buf_reset(s->buf);
+    s->len = 0;
+    s->is_null = false;
+    if (c->io == NULL)
+        return pgwi_conn_fail(c, PGW_E_STATE, "connection has no transport");
+    if (c->lo_method == PGW_LO_METHOD_SQL)
+        return lo_sql_call(c, fn, a, s);
+    return lo_fastpath_call(c, fn, a, s);
+}
+
+/* Call fn and decode its fixed-width integer result, which must not be
+ * negative (the server reports failures as errors; libpq's -1 never comes
+ * back) unless it is an oid (4 unsigned bytes). Anything else is a server
+ * that makes no sense; the exchange itself was fine, so the connection
+ * stays usable. */
 static pgw_status lo_call_int(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_args *a, size_t width,
                               int64_t *out)
 {
-    bool is_oid = fn == PGWI_LO_CREATE;
     if (c == NULL)
         return PGW_E_INVALID;
-    pgw_buf res;
-    pgw_buf_init(&res, c->a, 0);
-    bool is_null;
-    pgw_status rc = pgwi_lo_call(c, fn, a, &res, &is_null);
-    if (rc == PGW_OK)
-        rc = lo_int_result(c, fn, &res, is_null, width, out);
-    pgw_buf_free(&res);
-    if (rc == PGW_OK && is_oid)
-        *out = (int64_t)(uint32_t)*out;
-    if (rc == PGW_OK && *out < 0)
+    uint8_t v[8];
+    pgwi_lo_sink s = {NULL, v, sizeof v, 0, false};
+    pgw_status rc = pgwi_lo_call(c, fn, a, &s);
+    if (rc != PGW_OK)
+        return rc;
+    if (s.is_null || s.len != width)
+        return pgwi_conn_refuse(c, PGW_E_PROTOCOL, "%s: unexpected result (%s%zu bytes)",
+                                lo_fn_def[fn].name, s.is_null ? "NULL, " : "", s.len);
+    uint32_t hi = pgwi_load_u32(v);
+    if (width == 4)
+        *out = fn == PGWI_LO_CREATE ? (int64_t)hi : (int64_t)(int32_t)hi;
+    else
+        *out = (int64_t)((uint64_t)hi << 32 | pgwi_load_u32(v + 4));
+    if (*out < 0)
         return pgwi_conn_refuse(c, PGW_E_PROTOCOL, "%s: unexpected result %lld", lo_fn_def[fn].name,
                                 (long long)*out);
-    return rc;
+    return PGW_OK;
 }
 
 /* ---- the public functions --------------------------------------------------- */
@@ -308,20 +347,26 @@ pgw_status pgw_lo_truncate64(pgw_conn *c, int32_t fd, int64_t len)
     return lo_call_int(c, PGWI_LO_TRUNCATE64, &a, 4, &v);
 }
 
-pgw_status pgwi_lo_read_buf(pgw_conn *c, int32_t fd, size_t want, pgw_buf *res)
+/* One loread of at most `want` bytes into the sink. */
+static pgw_status lo_read_into(pgw_conn *c, int32_t fd, size_t want, pgwi_lo_sink *s)
 {
     pgwi_lo_args a = {0};
     lo_arg_i32(&a, fd);
     lo_arg_i32(&a, (int32_t)want);
-    bool is_null;
-    pgw_status rc = pgwi_lo_call(c, PGWI_LO_READ, &a, res, &is_null);
+    pgw_status rc = pgwi_lo_call(c, PGWI_LO_READ, &a, s);
     if (rc != PGW_OK)
         return rc;
-    if (is_null || res->len > want)
+    if (s->is_null || s->len > want)
         return pgwi_conn_refuse(c, PGW_E_PROTOCOL,
                                 "loread: the server returned %s%zu bytes where %zu were asked for",
-                                is_null ? "NULL, " : "", res->len, want);
+                                s->is_null ? "NULL, " : "", s->len, want);
     return PGW_OK;
+}
+
+pgw_status pgwi_lo_read_buf(pgw_conn *c, int32_t fd, size_t want, pgw_buf *res)
+{
+    pgwi_lo_sink s = {res, NULL, 0, 0, false};
+    return lo_read_into(c, fd, want, &s);
 }
 
 pgw_status pgw_lo_read(pgw_conn *c, int32_t fd, void *buf, size_t len, size_t *n)
@@ -330,22 +375,19 @@ pgw_status pgw_lo_read(pgw_conn *c, int32_t fd, void *buf, size_t len, size_t *n
         *n = 0;
     if (c == NULL || n == NULL || (buf == NULL && len > 0))
         return PGW_E_INVALID;
-    pgw_buf res;
-    pgw_buf_init(&res, c->a, 0);
     pgw_status rc = PGW_OK;
     size_t done = 0;
     while (done < len) {
         size_t want = len - done < PGW_LO_CHUNK ? len - done : PGW_LO_CHUNK;
-        rc = pgwi_lo_read_buf(c, fd, want, &res);
+        /* Straight into the caller's memory: one copy from the input. */
+        pgwi_lo_sink s = {NULL, (uint8_t *)buf + done, want, 0, false};
+        rc = lo_read_into(c, fd, want, &s);
         if (rc != PGW_OK)
             break;
-        if (res.len > 0)
-            memcpy((uint8_t *)buf + done, res.data, res.len);
-        done += res.len;
-        if (res.len < want)
+        done += s.len;
+        if (s.len < want)
             break; /* the end of the object */
     }
-    pgw_buf_free(&res);
     *n = done;
     return rc;
 }

@@ -33,11 +33,19 @@ typedef struct pgwi_lo_args {
 /* Append a 4-byte argument (int4 or oid) of the given type. */
 void pgwi_lo_arg_u32(pgwi_lo_args *a, uint32_t type, uint32_t v);
 
-/* Call fn with binary arguments; its binary result replaces res's
- * contents. PGW_E_SERVER leaves the connection idle (the transaction, if
- * any, failed). */
-pgw_status pgwi_lo_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_args *a, pgw_buf *res,
-                        bool *is_null);
+/* Where a call's binary result goes: appended to buf (reset first), or
+ * copied to dst (more than cap bytes is a protocol error). */
+typedef struct pgwi_lo_sink {
+    pgw_buf *buf;
+    uint8_t *dst;
+    size_t cap;
+    size_t len;   /* bytes delivered */
+    bool is_null; /* the function returned NULL */
+} pgwi_lo_sink;
+
+/* Call fn with binary arguments by the connection's method. PGW_E_SERVER
+ * leaves the connection idle (the transaction, if any, failed). */
+pgw_status pgwi_lo_call(pgw_conn *c, enum pgwi_lo_fn fn, const pgwi_lo_args *a, pgwi_lo_sink *s);
 
 /* One loread of at most `want` bytes into res (replacing its contents). */
 pgw_status pgwi_lo_read_buf(pgw_conn *c, int32_t fd, size_t want, pgw_buf *res);
