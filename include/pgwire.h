@@ -29,6 +29,8 @@
 #include "pgwire/copy.h"
 #include "pgwire/cancel.h"
 #include "pgwire/notify.h"
+#include "pgwire/fastpath.h"
+#include "pgwire/lo.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
@@ -44,5 +46,7 @@
 #define PGW_HAS_PORTALS 1
 #define PGW_HAS_ROUTINES 1
 #define PGW_HAS_COPY 1
+#define PGW_HAS_FASTPATH 1
+#define PGW_HAS_LARGE_OBJECTS 1
 
 #endif

@@ -82,6 +82,7 @@ build() {
         bench/conn_pgwire bench/conn_libpq bench/spawn \
         bench/w3b_pgwire bench/w3b_libpq bench/prep_pgwire bench/prep_libpq \
         bench/copy_pgwire bench/copy_libpq
+    ninja -C "$BUILD" bench/lo_pgwire bench/lo_libpq # issue 6: large objects
 }
 log "building in $BUILD (buildtype=release)"
 build >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
@@ -353,6 +354,43 @@ bench copy-binary rows/s "$(copy_rps "$(median ${KWALLS[pgwire-binary]})")" libp
 # shellcheck disable=SC2086
 bench copy-binary-cpu us/row "$(copy_cpu "$(median ${KCPUS[pgwire-binary]})")" libpq-text \
     "$(copy_cpu "$(median ${KCPUS[libpq-text]})")"
+# ---- issue 6: large objects ----------------------------------------------------------
+#
+# LO (bench/lo_*.c): PGW_BENCH_LO_MIB MiB written to a large object in 256 KiB
+# calls and read back, then PGW_BENCH_LO_CALLS lo_tell64 calls (the cost of one
+# small fast-path round trip), in one transaction over the Unix socket:
+# pgwire's fast path against libpq's large-object functions (its fast path
+# too). Median of $RUNS interleaved runs; the run fails when the checksums of
+# the data read back differ.
+
+LO_MIB=${PGW_BENCH_LO_MIB:-64}
+LO_CALLS=${PGW_BENCH_LO_CALLS:-5000}
+declare -A LOW=() LOR=() LOC=() LOCPU=() LOSUM=()
+log "large objects: $RUNS interleaved runs of $LO_MIB MiB and $LO_CALLS calls"
+for run in $(seq 1 "$RUNS"); do
+    for c in pgwire libpq; do
+        line=$("$BIN/lo_$c" "$CONNINFO" "$LO_MIB" "$LO_CALLS") || die "lo_$c failed"
+        LOW[$c]="${LOW[$c]:-} $(field "$line" write_us)"
+        LOR[$c]="${LOR[$c]:-} $(field "$line" read_us)"
+        LOC[$c]="${LOC[$c]:-} $(field "$line" call_us)"
+        LOCPU[$c]="${LOCPU[$c]:-} $(field "$line" cpu_us)"
+        LOSUM[$c]=$(field "$line" checksum)
+    done
+done
+[ "${LOSUM[pgwire]}" = "${LOSUM[libpq]}" ] || die "large-object checksums differ"
+lo_mib_s() { awk -v m="$LO_MIB" -v t="$1" 'BEGIN { printf "%.1f", m / (t / 1e6) }'; }
+lo_per_call() { awk -v n="$LO_CALLS" -v t="$1" 'BEGIN { printf "%.2f", t / n }'; }
+# shellcheck disable=SC2086
+bench lo-write MiB/s "$(lo_mib_s "$(median ${LOW[pgwire]})")" libpq \
+    "$(lo_mib_s "$(median ${LOW[libpq]})")"
+# shellcheck disable=SC2086
+bench lo-read MiB/s "$(lo_mib_s "$(median ${LOR[pgwire]})")" libpq \
+    "$(lo_mib_s "$(median ${LOR[libpq]})")"
+# shellcheck disable=SC2086
+bench lo-call us "$(lo_per_call "$(median ${LOC[pgwire]})")" libpq \
+    "$(lo_per_call "$(median ${LOC[libpq]})")"
+# shellcheck disable=SC2086
+bench lo-cpu ms "$(ms "$(median ${LOCPU[pgwire]})")" libpq "$(ms "$(median ${LOCPU[libpq]})")"
 
 # ---- connections: SCRAM over TCP, without and with TLS ---------------------------
 

@@ -251,6 +251,7 @@ void pgwi_conn_restart(pgw_conn *c)
     c->tx = 0;
     c->abandoned = 0;
     c->auth_code = -1;
+    memset(c->lo_fn, 0, sizeof c->lo_fn); /* another server: look them up again */
     c->state = PGW_CONN_NEW;
 }
 

@@ -229,6 +229,10 @@ struct pgw_conn {
     bool tz_unknown;               /* TimeZone reported but no rules for it */
     struct pgwi_type_entry *types; /* the type registry (registry.c) */
     size_t ntypes, types_cap;
+    /* Large objects (io/lo.c): function OIDs looked up once per session
+     * (all 0 until then) and the pgw_lo_method chosen. */
+    uint32_t lo_fn[16];
+    int lo_method;
 
     /* queries */
     pgw_cursor *active;  /* the cursor that owns the next results */

@@ -79,6 +79,7 @@ pgw_status pgwi_conn_drain(pgw_conn *c)
         case PGW_BE_PARAMETER_DESCRIPTION:
         case PGW_BE_NO_DATA:
         case PGW_BE_PORTAL_SUSPENDED:
+        case PGW_BE_FUNCTION_CALL_RESPONSE:
             break;
         default:
             rc = pgwi_conn_async(c, &f);

@@ -407,6 +407,30 @@ def cancel(args, fx):
     compare(out, want, "cancel")
 
 
+def large_object(args, fx):
+    """The example imports a file it is given and exports it to FILE.copy:
+    exact output, and the copy is byte-identical."""
+    ci = conninfo(fx, fx["SCRAM_USER"], None, fx["SCRAM_PASSWORD"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "input.bin")
+        data = bytes((i * 7919 + (i >> 8)) & 0xFF for i in range(300_001))
+        with open(path, "wb") as f:
+            f.write(data)
+        rc, out, err = run([args.large_object, ci, path], secret=fx["SCRAM_PASSWORD"])
+        check(rc == 0, f"large_object exited with {rc}: {err.strip()}")
+        want = ("position after writing at 3 GiB: 3221225475 (3 GiB + 3)\n"
+                "first 20 bytes: Hello, large object!\n"
+                "size after truncating to 2 GiB + 1: 2147483649\n"
+                f"imported {path} and exported it to {path}.copy\n"
+                "through SQL, bytes 7..11: large\n"
+                "open after unlink: PGW_E_SERVER, SQLSTATE 42704\n")
+        compare(out, want, "large_object")
+        copy = path + ".copy"
+        if check(os.path.exists(copy), "large_object wrote no export"):
+            with open(copy, "rb") as f:
+                check(f.read() == data, "large_object: the export differs from the import")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -419,6 +443,7 @@ CHECKS = {
     "copy": (copy, ["copy", "sql"]),
     "listen": (listen, ["listen"]),
     "cancel": (cancel, ["cancel"]),
+    "large-object": (large_object, ["large_object"]),
 }
 
 
@@ -428,6 +453,7 @@ def main():
     for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "cursor-walk",
                 "copy", "listen", "cancel", "sql", "expected", "example-ini"):
         ap.add_argument("--" + opt)
+    ap.add_argument("--large-object")
     args = ap.parse_args()
     fn, needs = CHECKS[args.check]
     for n in needs:
