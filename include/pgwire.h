@@ -24,6 +24,8 @@
 #include "pgwire/stmt.h"
 #include "pgwire/tx.h"
 #include "pgwire/pool.h"
+#include "pgwire/trace.h"
+#include "pgwire/nonblock.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
@@ -36,5 +38,7 @@
 #define PGW_HAS_TYPE_CODECS 1
 #define PGW_HAS_POOL 1
 #define PGW_HAS_TRANSACTIONS 1
+#define PGW_HAS_TRACE 1
+#define PGW_HAS_NONBLOCKING_CONNECT 1
 
 #endif
