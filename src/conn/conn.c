@@ -252,7 +252,7 @@ void pgwi_conn_restart(pgw_conn *c)
     c->auth_code = -1;
     c->state = PGW_CONN_NEW;
     c->trace_out_off = 0;
-    c->trace_startup_done = false;
+    c->trace_sasl_first_seen = false;
 }
 
 void pgwi_conn_set_unix_socket(pgw_conn *c)

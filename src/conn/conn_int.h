@@ -241,12 +241,12 @@ struct pgw_conn {
     void (*io_free)(pgw_conn *c);
     int io_timeout_ms;
 
-    /* Protocol tracing (trace.c): the callback, how far c->out has been
-     * traced, and whether the untagged startup-phase messages are behind. */
+    /* Protocol tracing (trace.c): the callback, and how far c->out has
+     * been traced. */
     pgw_trace_fn trace;
     void *trace_ud;
     size_t trace_out_off;
-    bool trace_startup_done;
+    bool trace_sasl_first_seen; /* SASLInitialResponse traced this attempt */
 };
 
 /* Record a client-side failure. Sticky statuses (protocol, I/O, TLS,

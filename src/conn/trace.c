@@ -528,10 +528,13 @@ static void emit(pgw_conn *c, pgw_trace_dir dir, uint8_t tag, uint32_t length,
                              &ev.redacted);
     /* 'p' carries several messages; the authentication state tells which. */
     if (dir == PGW_TRACE_TO_SERVER && tag == PGW_FE_PASSWORD) {
-        if (c->su == PGWI_SU_SASL || c->su == PGWI_SU_OAUTH)
+        if ((c->su == PGWI_SU_SASL || c->su == PGWI_SU_OAUTH) && !c->trace_sasl_first_seen) {
             ev.name = "SASLInitialResponse";
-        else if (c->su == PGWI_SU_SASL_FINAL || c->su == PGWI_SU_OAUTH_FAILED)
+            c->trace_sasl_first_seen = true;
+        } else if (c->su == PGWI_SU_SASL || c->su == PGWI_SU_SASL_FINAL ||
+                   c->su == PGWI_SU_OAUTH_FAILED) {
             ev.name = "SASLResponse";
+        }
     }
     ev.summary = summary;
     c->trace(c->trace_ud, &ev);
@@ -544,7 +547,9 @@ void pgwi_trace_output(pgw_conn *c)
     while (c->trace_out_off < c->out.len) {
         const uint8_t *p = c->out.data + c->trace_out_off;
         size_t avail = c->out.len - c->trace_out_off;
-        if (!c->trace_startup_done) {
+        /* Tags are letters; a length word of a startup-phase message
+         * (below 16 MiB) starts with a zero byte. */
+        if (p[0] == 0) {
             if (avail < 8)
                 return;
             uint32_t len = pgwi_load_u32(p);
@@ -555,11 +560,7 @@ void pgwi_trace_output(pgw_conn *c)
                     c->trace_out_off = c->out.len;
                 return;
             }
-            uint32_t code = pgwi_load_u32(p + 4);
             emit(c, PGW_TRACE_TO_SERVER, 0, len, p + 4, len - 4);
-            if (code != PGW_SSL_REQUEST_CODE && code != PGW_GSSENC_REQUEST_CODE &&
-                code != PGW_CANCEL_REQUEST_CODE)
-                c->trace_startup_done = true;
             c->trace_out_off += len;
             continue;
         }
