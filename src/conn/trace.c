@@ -91,6 +91,19 @@ static void put_quoted(sw *w, const char *s, size_t n)
         puts_(w, "...");
 }
 
+/* An unquoted word (severity, SQLSTATE, parameter name) from the
+ * network: at most max bytes, anything outside printable ASCII as '?', so
+ * a summary stays one line. */
+static void put_word(sw *w, const char *s, size_t n, size_t max)
+{
+    if (n > max)
+        n = max;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        putc_(w, ch > 0x20 && ch < 0x7f ? (char)ch : '?');
+    }
+}
+
 static void put_cstr_field(sw *w, pgwi_reader *r)
 {
     size_t n = 0;
@@ -143,7 +156,7 @@ static const char *untagged(pgwi_reader *r, sw *w, bool *redacted)
         if (v == NULL)
             break;
         putc_(w, ' ');
-        put(w, k, kn > 64 ? 64 : kn);
+        put_word(w, k, kn, 64);
         putc_(w, '=');
         put_quoted(w, v, vn);
     }
@@ -291,11 +304,11 @@ static const char *error_fields(pgwi_reader *r, sw *w)
         }
     }
     if (sev != NULL) {
-        put(w, sev, sevn > 16 ? 16 : sevn);
+        put_word(w, sev, sevn, 16);
         putc_(w, ' ');
     }
     if (code != NULL) {
-        put(w, code, coden > 5 ? 5 : coden);
+        put_word(w, code, coden, 5);
         putc_(w, ' ');
     }
     if (msg != NULL)
@@ -322,7 +335,7 @@ static const char *backend(uint8_t tag, pgwi_reader *r, size_t len, sw *w, bool 
         const char *k = pgwi_read_cstr(r, &kn);
         const char *v = pgwi_read_cstr(r, &vn);
         if (k != NULL && v != NULL) {
-            put(w, k, kn > 64 ? 64 : kn);
+            put_word(w, k, kn, 64);
             putc_(w, '=');
             put_quoted(w, v, vn);
         }
