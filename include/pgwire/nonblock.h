@@ -92,7 +92,7 @@ PGW_API int64_t pgw_connect_deadline_ms(const pgw_conn *c);
 PGW_API pgw_status pgw_conn_flush(pgw_conn *c);
 
 /** Read what the socket has now into the engine, once (up to 64 KiB), like
- * libpq's PQconsumeInput. A cursor's current row ends (its views may
+ * libpq's consume-input call. A cursor's current row ends (its views may
  * move). At the end of the stream the engine is told and PGW_OK returned:
  * the next engine call reports what happened.
  * @return PGW_OK: bytes were read (with an edge-triggered loop, call again

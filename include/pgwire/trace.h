@@ -3,7 +3,7 @@
  * A trace callback set on a connection sees every message sent to the
  * server and every message received from it, in order, each with its
  * direction, wire tag, length, name and a decoded one-line summary. It is
- * what libpq users know from PQtrace(FILE *), as a callback: route the
+ * what libpq users know as its FILE-based trace, as a callback: route the
  * events to a log, a test, or pgw_trace_fd() for libpq-like lines.
  *
  * Secrets never reach the callback: the payloads of PasswordMessage,
@@ -109,8 +109,8 @@ PGW_API size_t pgw_trace_format(const pgw_trace_event *ev, char *out, size_t out
  * pgw_trace_format() lines to sink->fd, one write(2) per line so that lines
  * from several connections never interleave, prefixed with
  * `YYYY-MM-DD HH:MM:SS.uuuuuu\t` under PGW_TRACE_TIMESTAMPS. Write errors
- * are ignored (tracing never fails a connection). This replaces libpq's
- * PQtrace(FILE *): pass fileno(fp) after fflush(fp), or keep a FILE * by
+ * are ignored (tracing never fails a connection). This replaces
+ * libpq's FILE-based trace: pass fileno(fp) after fflush(fp), or keep a FILE * by
  * writing your own three-line callback around pgw_trace_format().
  * Usage: `pgw_trace_sink s = {2, PGW_TRACE_TIMESTAMPS};
  *         pgw_conn_set_trace(c, pgw_trace_fd, &s);`
