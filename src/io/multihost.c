@@ -157,10 +157,14 @@ static pgw_status opened(pgw_conn *c, pgwi_connector *cs)
  * PGW_WANT_READ / PGW_WANT_WRITE = wait, < 0 = the connection broke. */
 static pgw_status io_turn(pgw_conn *c, pgwi_io *io, pgw_status want)
 {
+    const uint8_t *p;
+    bool had_output = pgw_conn_output(c, &p) > 0;
     pgw_status f = pgwi_io_flush(c, io);
     if (f < 0)
         return f;
-    if (f == PGW_OK && want == PGW_WANT_WRITE)
+    /* Written: the engine moves on. (Nothing to write although it asked:
+     * it waits for the server after all, so read.) */
+    if (f == PGW_OK && want == PGW_WANT_WRITE && had_output)
         return PGW_OK;
     if (c->eof)
         return f == PGW_WANT_WRITE ? PGW_WANT_WRITE : PGW_OK;
@@ -385,7 +389,7 @@ pgw_status pgwi_connect_step(pgw_conn *c)
             bool late = expired(cs);
             rc = pgwi_nbsock_continue(h, late, errbuf, sizeof errbuf, &e);
             if (rc == PGW_WANT_WRITE) {
-                if (late)
+                if (late || e != 0)
                     set_deadline(cs); /* the next address gets its own time */
                 return rc;
             }
