@@ -31,6 +31,8 @@
 #include "pgwire/notify.h"
 #include "pgwire/fastpath.h"
 #include "pgwire/lo.h"
+#include "pgwire/trace.h"
+#include "pgwire/nonblock.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
@@ -48,5 +50,7 @@
 #define PGW_HAS_COPY 1
 #define PGW_HAS_FASTPATH 1
 #define PGW_HAS_LARGE_OBJECTS 1
+#define PGW_HAS_TRACE 1
+#define PGW_HAS_NONBLOCKING_CONNECT 1
 
 #endif

@@ -111,15 +111,9 @@ PGW_API pgw_status pgw_conn_set_notification_handler(pgw_conn *c, pgw_notificati
  * Ownership: as pgw_conn_notification_next(). */
 PGW_API pgw_status pgw_wait_notification(pgw_conn *c, int timeout_ms, pgw_notification *out);
 
-/** Blocking driver (src/io), for event loops that poll pgw_conn_fd() for
- * readability while idle: read whatever the socket holds now without
- * waiting, and process it (notifications are queued or handed to the
- * handler, notices delivered). Only while idle.
- * @return PGW_OK (nothing more to read now); PGW_E_STATE (a query is
- *         running, or no transport); PGW_E_CLOSED (server went away:
- *         pgw_conn_error() has its last words); PGW_E_IO; PGW_E_TLS;
- *         PGW_E_PROTOCOL. */
-PGW_API pgw_status pgw_conn_consume_input(pgw_conn *c);
+/* Event loops that poll pgw_conn_fd() read without waiting through
+ * pgw_conn_consume_input() (pgwire/nonblock.h), which queues the
+ * notifications it finds while idle. */
 
 PGW_END_DECLS
 

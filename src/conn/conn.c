@@ -253,6 +253,8 @@ void pgwi_conn_restart(pgw_conn *c)
     c->auth_code = -1;
     memset(c->lo_fn, 0, sizeof c->lo_fn); /* another server: look them up again */
     c->state = PGW_CONN_NEW;
+    c->trace_out_off = 0;
+    c->trace_sasl_first_seen = false;
 }
 
 void pgwi_conn_set_unix_socket(pgw_conn *c)
@@ -414,8 +416,14 @@ void pgw_conn_input_eof(pgw_conn *c)
 
 size_t pgw_conn_output(pgw_conn *c, const uint8_t **p)
 {
-    if (c->tls != NULL)
-        return pgwi_tls_output(c, p);
+    if (c->trace != NULL)
+        pgwi_trace_output(c);
+    if (c->tls != NULL) {
+        size_t n = pgwi_tls_output(c, p);
+        if (c->out.len == 0) /* encrypted: the plaintext is gone */
+            c->trace_out_off = 0;
+        return n;
+    }
     *p = c->out.data;
     return c->out.len;
 }
@@ -430,6 +438,7 @@ void pgw_conn_output_done(pgw_conn *c, size_t n)
     }
     if (n > c->out.len)
         n = c->out.len;
+    c->trace_out_off = c->trace_out_off > n ? c->trace_out_off - n : 0;
     pgw_buf_consume(&c->out, n); /* wipes: it may be a password message */
     if (c->out.len == 0 && c->terminating && c->state != PGW_CONN_BROKEN)
         c->state = PGW_CONN_CLOSED;

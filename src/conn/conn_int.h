@@ -24,6 +24,7 @@
 #include "pgwire/proto.h"
 #include "pgwire/render.h"
 #include "pgwire/tls.h"
+#include "pgwire/trace.h"
 
 /* ---- connection options ---------------------------------------------- */
 
@@ -246,6 +247,12 @@ struct pgw_conn {
 
     /* LISTEN/NOTIFY queue (notify.c); NULL until first used. */
     struct pgwi_notify *notify;
+    /* Protocol tracing (trace.c): the callback, and how far c->out has
+     * been traced. */
+    pgw_trace_fn trace;
+    void *trace_ud;
+    size_t trace_out_off;
+    bool trace_sasl_first_seen; /* SASLInitialResponse traced this attempt */
 };
 
 /* Record a client-side failure. Sticky statuses (protocol, I/O, TLS,
@@ -288,8 +295,14 @@ pgw_status pgwi_conn_notice(pgw_conn *c, const pgw_frame *f);
 /* Look at the next whole frame without consuming it.
  * PGW_OK / PGW_WANT_READ / PGW_E_CLOSED (EOF) / framing errors (sticky). */
 pgw_status pgwi_conn_peek(pgw_conn *c, pgw_frame *f, size_t *used);
+/* Trace hooks (trace.c): sent frames appended to c->out since the last
+ * call, and one received frame (tag, length word, body) about to be consumed. */
+void pgwi_trace_output(pgw_conn *c);
+void pgwi_trace_input(pgw_conn *c, const uint8_t *p, size_t used);
 static inline void pgwi_conn_consume(pgw_conn *c, size_t used)
 {
+    if (c->trace != NULL)
+        pgwi_trace_input(c, c->in.data + c->in_off, used);
     c->in_off += used;
 }
 /* Messages that may arrive at any time: NoticeResponse, ParameterStatus,

@@ -418,6 +418,8 @@ pgw_status pgw_cursor_recv(pgw_cursor *cur)
                 uint16_t n;
                 if (pgw_parse_data_row(&f, cur->vals, cur->ncols, &n) == PGW_OK &&
                     n == cur->ncols) {
+                    if (c->trace != NULL)
+                        pgwi_trace_input(c, p, 1 + (size_t)len);
                     c->in_off += 1 + (size_t)len;
                     cur->row_number++;
                     c->row_owner = cur;

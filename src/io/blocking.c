@@ -18,6 +18,7 @@ static void io_free(pgw_conn *c)
     pgwi_io *io = c->io;
     if (io == NULL)
         return;
+    pgwi_connect_release(c);
     if (io->handle != NULL) {
         /* Best effort Terminate: one non-blocking write, never a wait. */
         if (c->state == PGW_CONN_IDLE || c->state == PGW_CONN_BUSY) {
@@ -30,7 +31,7 @@ static void io_free(pgw_conn *c)
         }
         io->t.close(io->handle);
     }
-    pgwi_free(c->a, io, sizeof *io);
+    pgwi_free(c->a, io, sizeof(pgwi_io_conn));
     c->io = NULL;
     c->io_free = NULL;
 }
@@ -184,71 +185,14 @@ static int connect_timeout_ms(const pgw_conn *c)
     return t > INT32_MAX / 1000 ? INT32_MAX : t * 1000;
 }
 
-/* One connection attempt: open the transport, run startup to
- * ReadyForQuery under connect_timeout. */
-static pgw_status attempt(pgw_conn *c, pgwi_io *io, const pgw_transport_target *target,
-                          int timeout)
-{
-    char errbuf[2048];
-    errbuf[0] = '\0';
-    int e = 0;
-    pgw_status rc = io->t.open(io->t.ud, target, &io->handle, errbuf, sizeof errbuf, &e);
-    if (rc != PGW_OK) {
-        io->handle = NULL;
-        pgwi_conn_break(c, rc, "%s", errbuf[0] ? errbuf : "could not connect to the server");
-        pgwi_conn_set_errno(c, e);
-        /* Nothing reached a server: a pool may retry elsewhere at once. */
-        c->err.safe_to_retry = true;
-        return rc;
-    }
-    const char *prefix = io->t.describe != NULL ? io->t.describe(io->handle) : NULL;
-    if (prefix == NULL)
-        prefix = "connection to server failed: ";
-    bool have_addr = target->hostaddr != NULL && target->hostaddr[0] != '\0';
-    if (!have_addr && (target->host == NULL || target->host[0] == '\0' || target->host[0] == '/'))
-        pgwi_conn_set_unix_socket(c);
-
-    /* connect_timeout also bounds startup and authentication on the
-     * address that accepted, so a server that stalls mid-handshake (or a
-     * SCRAM exchange made slow on purpose) cannot hang us. */
-    int64_t deadline = timeout < 0 ? -1 : pgwi_now_ms() + timeout;
-    rc = pgw_conn_start(c);
-    int saved_timeout = c->io_timeout_ms;
-    while (rc >= 0) {
-        rc = pgw_conn_step(c);
-        if (rc == PGW_OK)
-            break;
-        if (rc != PGW_WANT_READ && rc != PGW_WANT_WRITE)
-            break;
-        int left = pgwi_remaining_ms(deadline);
-        if (deadline >= 0 && left == 0) {
-            rc = pgwi_conn_break(c, PGW_E_TIMEOUT, "timeout expired");
-            break;
-        }
-        c->io_timeout_ms = deadline >= 0 ? left : saved_timeout;
-        pgw_status prc = pgw_conn_pump(c, rc);
-        c->io_timeout_ms = saved_timeout;
-        if (prc < 0) {
-            rc = prc;
-            break;
-        }
-    }
-    c->io_timeout_ms = saved_timeout;
-    if (rc != PGW_OK) {
-        pgwi_conn_prefix_error(c, prefix);
-        return c->err.status != PGW_OK ? c->err.status : rc;
-    }
-    return PGW_OK;
-}
-
 static pgw_status load_tz(void *ud, const char *name, const pgw_allocator *a, pgw_tz **out)
 {
     (void)ud;
     return pgw_tz_load(name, a, out);
 }
 
-pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
-                            const pgw_transport *transport)
+pgw_status pgwi_connect_setup(pgw_conn **out, const pgw_conn_options *opt,
+                              const pgw_transport *transport, bool nonblocking)
 {
     pgw_conn_options o;
     pgw_conn_options_init(&o);
@@ -269,13 +213,15 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
     if (rc != PGW_OK)
         return rc;
 
-    pgwi_io *io = pgwi_alloc(c->a, sizeof *io);
-    if (io == NULL) {
+    /* The io slot with the connect machine in it (multihost.h). */
+    pgwi_io_conn *ioc = pgwi_alloc(c->a, sizeof *ioc);
+    if (ioc == NULL) {
         pgw_conn_free(c);
         *out = NULL;
         return PGW_E_NOMEM;
     }
-    memset(io, 0, sizeof *io);
+    memset(ioc, 0, sizeof *ioc);
+    pgwi_io *io = &ioc->io;
     io->t = *transport;
     c->io = io;
     c->io_free = io_free;
@@ -288,7 +234,7 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
         return rc;
 
     int timeout = connect_timeout_ms(c);
-    /* Socket options shared by every host; multihost.c fills in where. */
+    /* Socket options shared by every host; the machine fills in where. */
     pgw_transport_target target = {
         .host = NULL,
         .hostaddr = NULL,
@@ -300,25 +246,15 @@ pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
         .keepalives_count = int_option(c, "keepalives_count", 0),
         .tcp_user_timeout_ms = int_option(c, "tcp_user_timeout", 0),
     };
+    if (nonblocking)
+        return pgwi_connect_begin(c, &target, timeout, true);
     return pgwi_connect_hosts(c, io, &target, timeout);
 }
 
-pgw_status pgwi_io_attempt_host(pgw_conn *c, pgwi_io *io, const pgw_transport_target *target,
-                                int timeout)
+pgw_status pgw_connect_with(pgw_conn **out, const pgw_conn_options *opt,
+                            const pgw_transport *transport)
 {
-    pgw_status rc = attempt(c, io, target, timeout);
-    /* sslmode allow/prefer: one more attempt of the other kind when the
-     * first was refused in a way libpq retries (never after a TLS
-     * verification failure or an error reply to SSLRequest). */
-    if (rc != PGW_OK && pgwi_conn_retry_other(c)) {
-        if (io->handle != NULL) {
-            io->t.close(io->handle);
-            io->handle = NULL;
-        }
-        io->write_failed = false;
-        rc = attempt(c, io, target, timeout);
-    }
-    return rc;
+    return pgwi_connect_setup(out, opt, transport, false);
 }
 
 pgw_status pgw_connect(pgw_conn **out, const pgw_conn_options *opt)

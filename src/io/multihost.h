@@ -1,30 +1,117 @@
-/* Several hosts: libpq's connhost loop over the blocking connect path.
- * blocking.c connects one host; multihost.c walks the host list (shuffled
- * for load_balance_hosts=random), checks target_session_attrs on each
- * server that accepted, and words the error that lists every attempt. */
+/* The connect path as a step machine (multihost.c), shared by the blocking
+ * pgw_connect() and the non-blocking pgw_connect_poll(): libpq's connhost
+ * loop over the host list (shuffled for load_balance_hosts=random), one
+ * attempt per host (open the transport, startup to ReadyForQuery, sslmode
+ * allow/prefer's second attempt), target_session_attrs checked on each
+ * server that accepted, and the error that lists every attempt. Each step
+ * does all the I/O it can without waiting and says what it waits for. */
 #ifndef PGWIRE_IO_MULTIHOST_H
 #define PGWIRE_IO_MULTIHOST_H
 
+#include "conn/conninfo_int.h"
 #include "io/io_int.h"
 
-/* One host (blocking.c): open the transport to target, run startup to
- * ReadyForQuery under `timeout` ms (-1 = none), with sslmode allow/prefer's
- * second attempt. Returns PGW_OK or the failure, recorded in c's error
- * (already prefixed "connection to server at ... failed: "). The transport
- * handle stays open in io->handle on success and may on failure. */
-pgw_status pgwi_io_attempt_host(pgw_conn *c, pgwi_io *io, const pgw_transport_target *target,
-                                int timeout);
+/* ---- the default transport's socket, opened without waiting ------------ */
 
-/* Connect to the first acceptable server of the host/hostaddr/port lists
- * (already validated by the engine). `base` carries the socket options;
- * its host, hostaddr and port are ignored. Every host gets its own
- * `timeout`; a server target_session_attrs rejects is sent Terminate and
- * closed before the next host; prefer-standby makes a second pass that
- * accepts any server. When every host failed, c's error summary has one
- * line per attempt, in libpq's format, and the status is the last
- * attempt's (PGW_E_STATE for a server of the wrong kind).
- * PGW_OK; PGW_E_NOMEM; any status pgwi_io_attempt_host returns. */
+typedef struct pgwi_nbsock pgwi_nbsock;
+
+/* Resolve (blocking getaddrinfo unless hostaddr or a Unix socket) and start
+ * connecting to the first address: PGW_OK (connected), PGW_WANT_WRITE (in
+ * progress: wait for writability, then pgwi_nbsock_continue), or the
+ * failure of every address with libpq's words in errbuf (PGW_E_IO,
+ * PGW_E_RESOLVE, PGW_E_TIMEOUT, PGW_E_INVALID, PGW_E_NOMEM), *out NULL. */
+pgw_status pgwi_nbsock_begin(const pgw_transport_target *t, pgwi_nbsock **out, char *errbuf,
+                             size_t errlen, int *sys_errno);
+/* After writability (or, timed_out, when the address's deadline passed):
+ * PGW_OK, PGW_WANT_WRITE (the next address is being tried: new fd), or
+ * the failure of the last address (errbuf accumulates one line each). On
+ * failure the handle is still the caller's to close. */
+pgw_status pgwi_nbsock_continue(pgwi_nbsock *h, bool timed_out, char *errbuf, size_t errlen,
+                                int *sys_errno);
+void pgwi_nbsock_close(void *handle);
+/* read/write/wait/fd/close/describe for a pgwi_nbsock handle. */
+extern const pgw_transport pgwi_nbsock_transport;
+
+/* ---- the machine ------------------------------------------------------- */
+
+typedef enum pgwi_cs_phase {
+    PGWI_CS_NEXT_HOST,  /* pick the next host (or give up) */
+    PGWI_CS_OPEN,       /* open the transport for this host */
+    PGWI_CS_CONNECTING, /* non-blocking connect(2) in progress */
+    PGWI_CS_STARTUP,    /* startup and authentication */
+    PGWI_CS_TSA_CHECK,  /* target_session_attrs: decide or ask */
+    PGWI_CS_TSA_WAIT,   /* waiting for the answer's first result */
+    PGWI_CS_TSA_DRAIN,  /* reading on to ReadyForQuery */
+    PGWI_CS_DONE,       /* connected */
+    PGWI_CS_FAILED      /* every host failed; final holds the status */
+} pgwi_cs_phase;
+
+typedef struct pgwi_connector {
+    pgwi_cs_phase phase;
+    bool active;       /* begun and not yet released */
+    bool nonblocking;  /* pgw_connect_poll: never call a blocking open */
+    pgw_status final;  /* the outcome once DONE or FAILED */
+    pgw_transport_target base, target;
+    int timeout;       /* per attempt, ms; -1 = none */
+    int64_t deadline;  /* of the current attempt (monotonic ms); -1 = none */
+    pgwi_hosts hosts;
+    size_t next;       /* index of the next host in this pass */
+    int pass, passes;
+    pgwi_tsa tsa, want;
+    bool attempt_tls;
+    bool retried;      /* sslmode allow/prefer's second attempt made */
+    bool stop;
+    char *saved_host, *saved_addr, *saved_port;
+    bool overridden;   /* c->opt host/hostaddr/port point into hosts */
+    pgw_buf log;       /* one line per failed attempt */
+    size_t attempts, before_last;
+    pgw_status last;   /* the last attempt's status */
+    /* target_session_attrs */
+    pgwi_tribool hs, ro;
+    int round;
+    const char *query;
+    pgw_cursor *cur;
+    bool answered;
+} pgwi_connector;
+
+/* What c->io holds for connections made by this module. */
+typedef struct pgwi_io_conn {
+    pgwi_io io;
+    pgwi_connector cs;
+} pgwi_io_conn;
+
+static inline pgwi_connector *pgwi_connector_of(const pgw_conn *c)
+{
+    return c->io != NULL ? &((pgwi_io_conn *)c->io)->cs : NULL;
+}
+
+/* Prepare the machine: parse the host list; base carries the socket
+ * options (its host, hostaddr and port are ignored), timeout the per
+ * attempt limit (-1 = none). PGW_OK, or the option error recorded on c. */
+pgw_status pgwi_connect_begin(pgw_conn *c, const pgw_transport_target *base, int timeout,
+                              bool nonblocking);
+/* Advance as far as possible without waiting: PGW_WANT_READ/WRITE (wait on
+ * the transport's descriptor, at most until cs->deadline), PGW_OK, or the
+ * final failure (recorded on c, one line per attempt). */
+pgw_status pgwi_connect_step(pgw_conn *c);
+/* Release the machine's memory and restore c's host options. Idempotent. */
+void pgwi_connect_release(pgw_conn *c);
+
+/* The blocking driver: begin, then step and wait until done. Returns what
+ * pgw_connect() returns. */
 pgw_status pgwi_connect_hosts(pgw_conn *c, pgwi_io *io, const pgw_transport_target *base,
                               int timeout);
+
+/* Non-blocking I/O on the attached transport (nonblock.c): write what the
+ * socket takes (PGW_OK = all written, PGW_WANT_WRITE), read once (PGW_OK =
+ * bytes or end of stream noted, PGW_WANT_READ = nothing). Errors break c. */
+pgw_status pgwi_io_flush(pgw_conn *c, pgwi_io *io);
+pgw_status pgwi_io_read(pgw_conn *c, pgwi_io *io);
+
+/* Connection setup shared by pgw_connect_with and pgw_connect_start_with
+ * (blocking.c): options, environment, certificate files, the io slot, and
+ * the machine begun. */
+pgw_status pgwi_connect_setup(pgw_conn **out, const pgw_conn_options *opt,
+                              const pgw_transport *transport, bool nonblocking);
 
 #endif

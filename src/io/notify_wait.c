@@ -63,16 +63,6 @@ static pgw_status nw_absorb(pgw_conn *c, pgwi_io *io)
     return rc < 0 ? rc : PGW_OK;
 }
 
-pgw_status pgw_conn_consume_input(pgw_conn *c)
-{
-    if (c == NULL)
-        return PGW_E_INVALID;
-    pgw_status rc = nw_idle_check(c);
-    if (rc != PGW_OK)
-        return rc;
-    return nw_absorb(c, c->io);
-}
-
 pgw_status pgw_wait_notification(pgw_conn *c, int timeout_ms, pgw_notification *out)
 {
     if (c == NULL || out == NULL)

@@ -176,7 +176,8 @@ static void test_notify_handler_and_queue_bound(void **state)
     exec_ok(s, "NOTIFY pgw_bound, 'a'; NOTIFY pgw_bound, 'b'; NOTIFY pgw_bound, 'c'");
     for (int i = 0; i < 500 && pgw_conn_notifications_pending(l) +
                                        pgw_conn_notifications_dropped(l) < 3; i++) {
-        assert_int_equal(pgw_conn_consume_input(l), PGW_OK);
+        pgw_status r = pgw_conn_consume_input(l);
+        assert_true(r == PGW_OK || r == PGW_WANT_READ);
         usleep(10 * 1000);
     }
     /* The first is kept, the others dropped and counted. */
@@ -190,7 +191,8 @@ static void test_notify_handler_and_queue_bound(void **state)
     assert_int_equal(pgw_conn_set_notification_handler(l, on_note, &sn), PGW_OK);
     exec_ok(s, "NOTIFY pgw_bound, 'h'");
     for (int i = 0; i < 500 && sn.count == 0; i++) {
-        assert_int_equal(pgw_conn_consume_input(l), PGW_OK);
+        pgw_status r = pgw_conn_consume_input(l);
+        assert_true(r == PGW_OK || r == PGW_WANT_READ);
         usleep(10 * 1000);
     }
     assert_int_equal(sn.count, 1);

@@ -42,6 +42,7 @@
 #include "copy.h"
 #include "split.h"
 #include "text.h"
+#include "trace_connect.h"
 #include "vars.h"
 #include "wait.h"
 
@@ -849,7 +850,11 @@ int main(int argc, char **argv)
     co.notice_ud = &a;
     if (opt.binary)
         co.statement_cache_size = -1; /* a named statement per query, closed after */
-    pgw_status rc = pgw_connect(&a.conn, &co);
+    /* --trace: the non-blocking connect lets the trace start with the
+     * very first message. */
+    static pgw_trace_sink trace_sink = {2, PGW_TRACE_TIMESTAMPS};
+    pgw_status rc = opt.trace ? pgwc_connect_traced(&a.conn, &co, pgw_trace_fd, &trace_sink)
+                              : pgw_connect(&a.conn, &co);
     pgwc_str_free(&ci);
     if (rc != PGW_OK) {
         fatal_message("%s", pgw_conn_errmsg(a.conn));

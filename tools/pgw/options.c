@@ -128,6 +128,8 @@ static void usage(void)
            "  -?, --help               show this help, then exit\n"
            "      --binary             run statements with the extended protocol, fetch\n"
            "                           results in binary and print them as psql would\n"
+           "      --trace              print every protocol message sent and received\n"
+           "                           to standard error (passwords redacted)\n"
            "      --wait               check the server as pg_isready does, retrying\n"
            "                           until it answers or --timeout passes, then exit\n"
            "      --timeout=SECS       seconds --wait keeps trying (default: 3, 0 = no limit)\n\n"
@@ -164,7 +166,7 @@ static pgwc_parse_result bad_usage(void)
     return PGWC_PARSE_ERROR;
 }
 
-enum { OPT_CSV = 1, OPT_HELP = 2, OPT_WAIT = 3, OPT_TIMEOUT = 4, OPT_BINARY = 5 };
+enum { OPT_CSV = 1, OPT_HELP = 2, OPT_WAIT = 3, OPT_TIMEOUT = 4, OPT_BINARY = 5, OPT_TRACE = 6 };
 
 pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv)
 {
@@ -178,6 +180,7 @@ pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv)
         {"wait", no_argument, NULL, OPT_WAIT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"binary", no_argument, NULL, OPT_BINARY},
+        {"trace", no_argument, NULL, OPT_TRACE},
         {"command", required_argument, NULL, 'c'},
         {"dbname", required_argument, NULL, 'd'},
         {"file", required_argument, NULL, 'f'},
@@ -239,6 +242,9 @@ pgwc_parse_result pgwc_options_parse(pgwc_options *o, int argc, char **argv)
         case OPT_TIMEOUT:
             if (!parse_timeout(o, optarg))
                 return PGWC_PARSE_ERROR;
+            break;
+        case OPT_TRACE:
+            o->trace = true;
             break;
         case OPT_BINARY:
             o->binary = true;

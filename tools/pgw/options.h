@@ -26,6 +26,7 @@ typedef struct pgwc_options {
     bool wait;           /**< --wait: pg_isready mode */
     double wait_timeout; /**< --timeout seconds (default 3; 0 = no limit) */
     bool binary;         /**< --binary */
+    bool trace;          /**< --trace: protocol trace to stderr */
     const char *dbname; /**< -d or the first argument: a name or a connection string */
     const char *host;
     const char *port;
