@@ -24,6 +24,7 @@
 #include "pgwire/stmt.h"
 #include "pgwire/tx.h"
 #include "pgwire/pool.h"
+#include "pgwire/pipeline.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
@@ -36,5 +37,6 @@
 #define PGW_HAS_TYPE_CODECS 1
 #define PGW_HAS_POOL 1
 #define PGW_HAS_TRANSACTIONS 1
+#define PGW_HAS_PIPELINE 1
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "conn/cursor_int.h"
 #include "conn/extended_int.h"
+#include "conn/pipeline_int.h"
 #include "pgwire/render.h"
 #include "pgwire/types.h"
 
@@ -778,6 +779,8 @@ static int on_error(pgw_cursor *cur, const pgw_frame *f)
     int head = xq_head(x);
     if (head < 0)
         return unexpected(c, "ErrorResponse");
+    if (x->pipelined)
+        pgwi_pipe_error(cur, f);
     x->failed = step_of(head);
     if (x->stmt != NULL)
         x->stmt->failed = x->failed;
@@ -984,4 +987,92 @@ void pgwi_ext_note_tag(pgw_conn *c, const char *tag, size_t len)
     if ((len == 11 && memcmp(tag, "DISCARD ALL", 11) == 0) ||
         (len == 14 && memcmp(tag, "DEALLOCATE ALL", 14) == 0))
         pgwi_cache_invalidate_all(c, false);
+}
+
+/* ---- pipelines (pipeline.c) --------------------------------------------------- */
+
+/* Parse + Bind + Describe(portal) + Execute of the unnamed statement. */
+static pgw_status queue_unnamed(pgw_conn *c, pgwi_ext *x)
+{
+    int16_t rf1 = PGW_FORMAT_TEXT;
+    const int16_t *rf = x->rfmts;
+    size_t nrf = x->nrfmts;
+    if (nrf == 0 && c->result_format != PGW_FORMAT_AUTO) {
+        rf1 = (int16_t)c->result_format;
+        rf = &rf1;
+        nrf = 1;
+    }
+    /* The column types are unknown before Bind: AUTO means text. */
+    for (size_t i = 0; i < x->nrfmts; i++)
+        if (x->rfmts[i] == PGW_FORMAT_AUTO)
+            x->rfmts[i] = PGW_FORMAT_TEXT;
+    pgw_status rc = pgw_build_parse(&c->out, "", x->sql, x->sql_len, x->types, x->nparams);
+    if (rc == PGW_OK)
+        rc = pgw_build_bind(&c->out, "", "", x->pfmts, x->nparams, x->vals, x->nparams, rf, nrf);
+    if (rc == PGW_OK)
+        rc = pgw_build_describe(&c->out, 'P', "");
+    if (rc == PGW_OK)
+        rc = pgw_build_execute(&c->out, "", 0);
+    if (rc == PGW_E_INVALID || rc == PGW_E_TOO_LARGE)
+        return pgwi_conn_refuse(c, rc, "%s", rc == PGW_E_INVALID
+                                                 ? "query text contains a NUL byte"
+                                                 : "message too large for the protocol");
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, rc, "out of memory");
+    xq_push(x, PGWI_X_PARSE);
+    xq_push(x, PGWI_X_BIND);
+    xq_push(x, PGWI_X_DESC_PORTAL);
+    xq_push(x, PGWI_X_EXEC);
+    return PGW_OK;
+}
+
+pgw_status pgwi_ext_queue(pgw_conn *c, pgw_stmt *st, const char *sql, const pgw_param *params,
+                          size_t nparams, const int16_t *rf, size_t nrf, pgw_cursor **out)
+{
+    pgw_cursor *cur = NULL;
+    pgw_status rc = new_exchange(c, &cur);
+    if (rc != PGW_OK)
+        return rc;
+    pgwi_ext *x = cur->x;
+    size_t mark = c->out.len;
+    size_t sql_len = sql != NULL ? strlen(sql) : 0;
+    rc = copy_params(c, x, sql, sql_len, params, nparams, rf, nrf);
+    if (rc == PGW_OK) {
+        /* A statement known to the server runs as Bind + Execute; a cache
+         * miss runs unnamed rather than preparing into the cache, so no
+         * later query of the pipeline depends on a preparation that might
+         * fail. Pending cache Closes wait for the next ordinary exchange. */
+        const char *name = NULL;
+        const pgwi_desc *d = NULL;
+        if (st != NULL) {
+            name = st->name;
+            d = &st->desc;
+        } else if (c->cache_size_option >= 0 && c->cache != NULL) {
+            pgwi_cache_entry *e = pgwi_cache_find(c, sql, sql_len, x->types, nparams);
+            if (e != NULL && e->ready) {
+                c->cache->stats.hits++;
+                pgwi_cache_touch(c, e);
+                name = e->name;
+                d = &e->desc;
+            }
+        }
+        if (name != NULL) {
+            rc = send_bind_exec(c, cur, name, d);
+            /* The shared encoder ends with Sync; the pipeline places its
+             * Syncs where the caller asks, so take this one back. */
+            if (rc == PGW_OK && x->qn > 0 && x->q[x->qh + x->qn - 1] == PGWI_X_SYNC &&
+                c->out.len >= mark + 5 && c->out.data[c->out.len - 5] == 'S') {
+                c->out.len -= 5;
+                x->qn--;
+            } else if (rc == PGW_OK)
+                rc = pgwi_conn_break(c, PGW_E_PROTOCOL, "pipeline: internal encoding error");
+        } else
+            rc = queue_unnamed(c, x);
+    }
+    if (rc != PGW_OK) {
+        discard_exchange(c, cur, mark);
+        return rc;
+    }
+    *out = cur;
+    return PGW_OK;
 }

@@ -85,6 +85,11 @@ typedef struct pgwi_ext {
     bool retried, retry, deferred_error;
     bool preloaded;           /* the cursor holds the statement's columns: rows
                                  follow BindComplete without a RowDescription */
+    /* Pipeline mode (pipeline.c): queued without a Sync of its own. */
+    bool pipelined;
+    bool pqueued;  /* still a node of the pipeline's FIFO */
+    bool porphan;  /* freed by its user: results discarded as they arrive */
+    uint8_t pfate; /* enum pgwi_pfate */
     /* SQL and parameters, kept for phase 2 and retries (one block; inline
      * when small, then block_len is 0). */
     void *block;
