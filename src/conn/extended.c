@@ -883,12 +883,43 @@ static int on_ready(pgw_cursor *cur, const pgw_frame *f)
     return PGWI_XPASS;
 }
 
+/* A pipelined query preparing a cache entry: the entry is looked up for
+ * each message rather than held (other queries may evict it meanwhile),
+ * and is ready once the statement is described. */
+static int pipe_prepare_message(pgw_cursor *cur, const pgw_frame *f, bool want_row)
+{
+    pgwi_ext *x = cur->x;
+    pgw_conn *c = cur->c;
+    char name[sizeof x->pname];
+    memcpy(name, x->pname, sizeof name);
+    pgwi_cache_entry *e = c->cache != NULL ? pgwi_cache_find(c, x->sql, x->sql_len, x->types,
+                                                             x->nparams)
+                                           : NULL;
+    if (e != NULL && (e->ready || strcmp(e->name, name) != 0))
+        e = NULL; /* evicted meanwhile: the description goes nowhere */
+    x->pname[0] = '\0';
+    x->entry = e;
+    int r = pgwi_ext_message(cur, f, want_row);
+    int head = xq_head(x);
+    if (head == PGWI_X_PARSE || head == PGWI_X_DESC_STMT)
+        memcpy(x->pname, name, sizeof name);
+    else if (x->entry != NULL && x->failed == PGW_STEP_NONE) {
+        /* Described; a failed Parse was dropped by on_error. */
+        x->entry->ready = true;
+        x->entry->pseg = 0;
+    }
+    x->entry = NULL;
+    return r;
+}
+
 int pgwi_ext_message(pgw_cursor *cur, const pgw_frame *f, bool want_row)
 {
     pgw_conn *c = cur->c;
     pgwi_ext *x = cur->x;
     int head = xq_head(x);
     pgw_status rc;
+    if (x->pname[0] != '\0')
+        return pipe_prepare_message(cur, f, want_row);
     switch (f->tag) {
     case PGW_BE_PARSE_COMPLETE:
         if (head != PGWI_X_PARSE || pgw_parse_empty(f) != PGW_OK)
@@ -991,8 +1022,10 @@ void pgwi_ext_note_tag(pgw_conn *c, const char *tag, size_t len)
 
 /* ---- pipelines (pipeline.c) --------------------------------------------------- */
 
-/* Parse + Bind + Describe(portal) + Execute of the unnamed statement. */
-static pgw_status queue_unnamed(pgw_conn *c, pgwi_ext *x)
+/* [Parse (+ Describe statement)] + Bind + Describe(portal) + Execute: the
+ * unnamed statement, a cache entry prepared here, or one whose Parse went
+ * out earlier in the same unit of work (parse false). */
+static pgw_status queue_portal(pgw_conn *c, pgwi_ext *x, const char *name, bool parse)
 {
     int16_t rf1 = PGW_FORMAT_TEXT;
     const int16_t *rf = x->rfmts;
@@ -1006,9 +1039,13 @@ static pgw_status queue_unnamed(pgw_conn *c, pgwi_ext *x)
     for (size_t i = 0; i < x->nrfmts; i++)
         if (x->rfmts[i] == PGW_FORMAT_AUTO)
             x->rfmts[i] = PGW_FORMAT_TEXT;
-    pgw_status rc = pgw_build_parse(&c->out, "", x->sql, x->sql_len, x->types, x->nparams);
+    pgw_status rc = PGW_OK;
+    if (parse)
+        rc = pgw_build_parse(&c->out, name, x->sql, x->sql_len, x->types, x->nparams);
+    if (rc == PGW_OK && parse && name[0] != '\0')
+        rc = pgw_build_describe(&c->out, 'S', name);
     if (rc == PGW_OK)
-        rc = pgw_build_bind(&c->out, "", "", x->pfmts, x->nparams, x->vals, x->nparams, rf, nrf);
+        rc = pgw_build_bind(&c->out, "", name, x->pfmts, x->nparams, x->vals, x->nparams, rf, nrf);
     if (rc == PGW_OK)
         rc = pgw_build_describe(&c->out, 'P', "");
     if (rc == PGW_OK)
@@ -1019,7 +1056,10 @@ static pgw_status queue_unnamed(pgw_conn *c, pgwi_ext *x)
                                                  : "message too large for the protocol");
     if (rc != PGW_OK)
         return pgwi_conn_break(c, rc, "out of memory");
-    xq_push(x, PGWI_X_PARSE);
+    if (parse)
+        xq_push(x, PGWI_X_PARSE);
+    if (parse && name[0] != '\0')
+        xq_push(x, PGWI_X_DESC_STMT);
     xq_push(x, PGWI_X_BIND);
     xq_push(x, PGWI_X_DESC_PORTAL);
     xq_push(x, PGWI_X_EXEC);
@@ -1042,18 +1082,32 @@ pgw_status pgwi_ext_queue(pgw_conn *c, pgw_stmt *st, const char *sql, const pgw_
          * miss runs unnamed rather than preparing into the cache, so no
          * later query of the pipeline depends on a preparation that might
          * fail. Pending cache Closes wait for the next ordinary exchange. */
-        const char *name = NULL;
+        const char *name = NULL, *portal_stmt = "";
         const pgwi_desc *d = NULL;
+        bool parse = true;
         if (st != NULL) {
             name = st->name;
             d = &st->desc;
-        } else if (c->cache_size_option >= 0 && c->cache != NULL) {
+        } else if (cache_on(c)) {
             pgwi_cache_entry *e = pgwi_cache_find(c, sql, sql_len, x->types, nparams);
             if (e != NULL && e->ready) {
                 c->cache->stats.hits++;
                 pgwi_cache_touch(c, e);
                 name = e->name;
                 d = &e->desc;
+            } else if (e != NULL && e->pseg == c->pipe->segment) {
+                /* Parsed earlier in this unit of work: if that Parse
+                 * fails, this query is skipped with the rest of the unit. */
+                c->cache->stats.hits++;
+                pgwi_cache_touch(c, e);
+                portal_stmt = e->name;
+                parse = false;
+            } else if (e == NULL && pgwi_cache_insert(c, sql, sql_len, x->types, nparams, &e) ==
+                                        PGW_OK) {
+                c->cache->stats.misses++;
+                e->pseg = c->pipe->segment;
+                portal_stmt = e->name;
+                memcpy(x->pname, e->name, sizeof x->pname);
             }
         }
         if (name != NULL) {
@@ -1066,8 +1120,14 @@ pgw_status pgwi_ext_queue(pgw_conn *c, pgw_stmt *st, const char *sql, const pgw_
                 x->qn--;
             } else if (rc == PGW_OK)
                 rc = pgwi_conn_break(c, PGW_E_PROTOCOL, "pipeline: internal encoding error");
-        } else
-            rc = queue_unnamed(c, x);
+        } else {
+            rc = queue_portal(c, x, portal_stmt, parse);
+            if (rc != PGW_OK && x->pname[0] != '\0') {
+                pgwi_cache_entry *e = pgwi_cache_find(c, sql, sql_len, x->types, nparams);
+                if (e != NULL)
+                    pgwi_cache_remove(c, e, false);
+            }
+        }
     }
     if (rc != PGW_OK) {
         discard_exchange(c, cur, mark);

@@ -153,6 +153,7 @@ pgw_status pgw_pipeline_start(pgw_conn *c)
         return pgwi_conn_refuse(c, PGW_E_NOMEM, "out of memory");
     }
     pgw_buf_init(&p->backlog, c->a, 0);
+    p->segment = ++c->stmt_counter;
     c->pipe = p;
     c->state = PGW_CONN_BUSY;
     return PGW_OK;
@@ -234,6 +235,7 @@ pgw_status pgw_pipeline_sync_send(pgw_conn *c)
     if (pgw_build_sync(&c->out) != PGW_OK)
         return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
     push_node(c->pipe, NULL, true);
+    c->pipe->segment = ++c->stmt_counter;
     c->pipe->nsync++;
     c->pipe->unsynced = 0;
     return PGW_OK;

@@ -31,6 +31,7 @@ typedef struct pgwi_pipe {
     size_t cap, head, n; /* ring of n nodes from head */
     size_t nsync;        /* Sync nodes in the ring */
     size_t unsynced;     /* query nodes after the last Sync node */
+    uint64_t segment;    /* names the queries since the last Sync (unique per connection) */
     /* Bytes the driver read while writing, in arrival order, not yet
      * handed to the engine's input (from boff to backlog.len). */
     pgw_buf backlog;

@@ -212,7 +212,7 @@ static void test_pipeline_prepared_and_cached_statements(void **s)
         assert_int_equal(pgw_pipeline_stmt(st, &p, 1, &a[i]), PGW_OK);
         assert_int_equal(pgw_pipeline_query(c, "SELECT $1::int4 * 3", &p, 1, &b[i]), PGW_OK);
     }
-    /* Not in the cache: runs unnamed. */
+    /* Not in the cache: prepared into it by this query's own Parse. */
     assert_int_equal(pgw_pipeline_query(c, "SELECT 'unnamed'::text", NULL, 0, &u), PGW_OK);
     assert_int_equal(pgw_pipeline_sync(c), PGW_OK);
     for (int i = 0; i < 3; i++) {
@@ -239,8 +239,62 @@ static void test_pipeline_prepared_and_cached_statements(void **s)
     assert_int_equal(pgw_pipeline_end(c), PGW_OK);
     pgw_conn_stmt_cache_stats(c, &after);
     assert_int_equal(after.hits, before.hits + 3);
-    assert_int_equal(after.misses, before.misses);
+    assert_int_equal(after.misses, before.misses + 1);
+    /* Ready now: a plain parameterised query reuses it. */
+    assert_int_equal(pgw_query(c, "SELECT 1", &u), PGW_OK);
+    assert_int_equal(pgw_cursor_close(u), PGW_OK);
+    assert_int_equal(pgw_query_params(c, "SELECT 'unnamed'::text", NULL, 0, &u), PGW_OK);
+    assert_int_equal(pgw_cursor_close(u), PGW_OK);
+    pgw_conn_stmt_cache_stats(c, &before);
+    assert_int_equal(before.hits, after.hits + 1);
     pgw_stmt_free(st);
+    pgw_conn_free(c);
+}
+
+/* Many uses of one new statement in one unit of work: the first query's
+ * Parse prepares it for the cache and the others only Bind it; when that
+ * Parse fails, the others in its unit are skipped, and a use after the
+ * Sync parses afresh (reporting the real error, not "does not exist"). */
+static void test_pipeline_statement_prepared_within_the_unit(void **s)
+{
+    (void)s;
+    pgw_conn *c = pgt_connect();
+    assert_int_equal(pgw_pipeline_begin(c), PGW_OK);
+    pgw_cursor *ok[4], *bad[3];
+    const char *vals[4] = {"1", "2", "3", "4"};
+    for (int i = 0; i < 4; i++) {
+        pgw_param p = int_param(vals[i]);
+        assert_int_equal(pgw_pipeline_query(c, "SELECT $1::int4 - 1", &p, 1, &ok[i]), PGW_OK);
+    }
+    assert_int_equal(pgw_pipeline_query(c, "SELECT * FROM pl_no_such_table", NULL, 0, &bad[0]),
+                     PGW_OK);
+    assert_int_equal(pgw_pipeline_query(c, "SELECT * FROM pl_no_such_table", NULL, 0, &bad[1]),
+                     PGW_OK);
+    assert_int_equal(pgw_pipeline_sync(c), PGW_OK);
+    assert_int_equal(pgw_pipeline_query(c, "SELECT * FROM pl_no_such_table", NULL, 0, &bad[2]),
+                     PGW_OK);
+    assert_int_equal(pgw_pipeline_sync(c), PGW_OK);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(read_int_result(ok[i]), i);
+        pgw_cursor_free(ok[i]);
+    }
+    assert_int_equal(pgw_cursor_next(bad[0]), PGW_E_SERVER);
+    assert_string_equal(pgw_conn_error(c)->sqlstate, "42P01");
+    assert_int_equal(pgw_cursor_failed_step(bad[0]), PGW_STEP_PARSE);
+    assert_int_equal(pgw_cursor_next(bad[1]), PGW_E_ABORTED);
+    assert_int_equal(pgw_cursor_next(bad[2]), PGW_E_SERVER);
+    assert_string_equal(pgw_conn_error(c)->sqlstate, "42P01");
+    for (int i = 0; i < 3; i++)
+        pgw_cursor_free(bad[i]);
+    assert_int_equal(pgw_pipeline_end(c), PGW_OK);
+    pgw_stmt_cache_stats st;
+    pgw_conn_stmt_cache_stats(c, &st);
+    assert_int_equal(st.size, 1); /* the failed one was dropped */
+    pgw_param p = int_param("10");
+    pgw_cursor *cur;
+    assert_int_equal(pgw_query_params(c, "SELECT $1::int4 - 1", &p, 1, &cur), PGW_OK);
+    assert_int_equal(read_int_result(cur), 9);
+    pgw_cursor_free(cur);
     pgw_conn_free(c);
 }
 
@@ -359,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_sync_is_an_implicit_transaction),
         cmocka_unit_test(test_pipeline_explicit_transaction_status_per_sync),
         cmocka_unit_test(test_pipeline_prepared_and_cached_statements),
+        cmocka_unit_test(test_pipeline_statement_prepared_within_the_unit),
         cmocka_unit_test(test_pipeline_freed_cursors_are_discarded_in_order),
         cmocka_unit_test(test_pipeline_misuse_is_refused),
         cmocka_unit_test(test_pipeline_huge_batch_never_deadlocks),
