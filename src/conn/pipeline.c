@@ -385,6 +385,12 @@ static pgw_status settle(pgw_conn *c, const pgw_cursor *target, enum settle_mode
                 free_orphan(cur);
             continue;
         }
+        if (x->qn == 0 && cur->state == PGWI_CUR_RESULT_DONE) {
+            /* Read to its end (the caller saw PGW_END): nothing more of
+             * it can come, so a later query may be read. */
+            pgwi_pipe_query_done(cur);
+            continue;
+        }
         if (x->porphan) {
             pgw_status rc = drain_orphan(c, cur);
             if (rc != PGW_OK)
@@ -434,8 +440,13 @@ pgw_status pgwi_pipe_enter(pgw_cursor *cur)
     }
     if (c->pipe == NULL || !x->pqueued)
         return PGW_OK;
-    if (c->state == PGW_CONN_BROKEN)
+    if (c->state == PGW_CONN_BROKEN) {
+        /* Every message of its result arrived before the break: it keeps
+         * its result (its unit's commit may still be in doubt). */
+        if (x->qn == 0)
+            return pgwi_pipe_query_done(cur);
         return report_unknown(cur);
+    }
     if (c->active == cur)
         return PGW_OK;
     pgw_status rc = settle(c, cur, SETTLE_TARGET);
