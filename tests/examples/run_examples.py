@@ -331,6 +331,22 @@ def transaction(args, fx):
     compare(out, want, "transaction")
 
 
+def pipeline(args, fx):
+    schema = fresh_schema(args, fx, "ex_pipeline")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.pipeline, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"pipeline exited with {rc}: {err.strip()}")
+    want = ("queued 9 items (6 queries, 3 Syncs) in one round trip\n"
+            "order 1: INSERT 0 1\norder 2: INSERT 0 1\norder 3: INSERT 0 1\n"
+            "unit 1: idle\n"
+            "order 3 again: PGW_E_SERVER, SQLSTATE 23505\n"
+            "order 4: PGW_E_ABORTED\n"
+            "unit 2: idle\n"
+            "orders: 3 rows, 6 items\n"
+            "pipeline ended: idle\n")
+    compare(out, want, "pipeline")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -339,13 +355,14 @@ CHECKS = {
     "poll-loop": (poll_loop, ["poll_loop"]),
     "prepared": (prepared, ["prepared", "sql"]),
     "transaction": (transaction, ["transaction", "sql"]),
+    "pipeline": (pipeline, ["pipeline", "sql"]),
 }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
-    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "sql", "expected", "example-ini"):
+    for opt in ("suppliers", "demo", "poll-loop", "prepared", "transaction", "pipeline", "sql", "expected", "example-ini"):
         ap.add_argument("--" + opt)
     args = ap.parse_args()
     fn, needs = CHECKS[args.check]
