@@ -389,6 +389,8 @@ static pgw_status settle(pgw_conn *c, const pgw_cursor *target, enum settle_mode
             /* Read to its end (the caller saw PGW_END): nothing more of
              * it can come, so a later query may be read. */
             pgwi_pipe_query_done(cur);
+            if (x->porphan)
+                free_orphan(cur);
             continue;
         }
         if (x->porphan) {
@@ -511,6 +513,8 @@ bool pgwi_pipe_release(pgw_cursor *cur)
     pgw_conn *c = cur->c;
     pgwi_ext *x = cur->x;
     pgwi_pipe *p = c->pipe;
+    if (p != NULL && x->pqueued && x->pfate == PGWI_PF_PENDING && x->qn == 0)
+        pgwi_pipe_query_done(cur); /* its whole result is here: nothing to discard */
     if (p == NULL || !x->pqueued) {
         if (c->active == cur)
             c->active = NULL;

@@ -155,8 +155,11 @@ static void test_pipeline_engine_freed_cursors_results_are_discarded(void **s)
     pgw_cursor *c3 = queue(&r, "SELECT c");
     assert_int_equal(pgw_pipeline_sync_send(r.c), PGW_OK);
     pgw_cursor_free(a); /* before any of its results arrived */
-    read_row(&r, c3, "c");
+    /* Positioned on its result, then freed: its rows are discarded. */
+    assert_int_equal(rig_cursor(&r, c3, true), PGW_OK);
+    assert_int_equal(pgw_pipeline_pending(r.c), 2);
     pgw_cursor_free(c3);
+    assert_int_equal(pgw_pipeline_pending(r.c), 2);
     assert_int_equal(finish(&r), PGW_OK);
     assert_true(fs_done(r.fs));
     rig_free(&r); /* the failing allocator checks nothing leaked */
