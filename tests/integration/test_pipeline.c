@@ -358,13 +358,11 @@ static void test_pipeline_misuse_is_refused(void **s)
     pgw_conn_free(c);
 }
 
-/* 20,000 queries of ~2 KB results each (40 MB), queued without reading
- * anything, over shrunk socket buffers: a client that only writes would block
- * forever with the server blocked writing results. */
-static void test_pipeline_huge_batch_never_deadlocks(void **s)
+/* n queries of ~2 KB results each, queued without reading anything, over
+ * shrunk socket buffers: a client that only writes would block forever
+ * with the server blocked writing results. */
+static void huge_batch(pgw_conn *c, int n)
 {
-    (void)s;
-    pgw_conn *c = pgt_connect();
     int fd = pgw_conn_fd(c);
     assert_true(fd >= 0);
     /* Small, but above loopback's 64 KiB segments: a receive buffer
@@ -372,11 +370,10 @@ static void test_pipeline_huge_batch_never_deadlocks(void **s)
     int snd = 16384, rcv = 131072;
     assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd), 0);
     assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv), 0);
-    enum { N = 20000 };
-    pgw_cursor **cur = calloc(N, sizeof *cur);
+    pgw_cursor **cur = calloc((size_t)n, sizeof *cur);
     assert_non_null(cur);
     assert_int_equal(pgw_pipeline_begin(c), PGW_OK);
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n; i++) {
         char text[16];
         snprintf(text, sizeof text, "%d", i);
         pgw_param p = int_param(text);
@@ -386,7 +383,8 @@ static void test_pipeline_huge_batch_never_deadlocks(void **s)
         if (i % 5000 == 4999)
             assert_int_equal(pgw_pipeline_sync(c), PGW_OK);
     }
-    for (int i = 0; i < N; i++) {
+    assert_int_equal(pgw_pipeline_sync(c), PGW_OK);
+    for (int i = 0; i < n; i++) {
         assert_int_equal(pgw_cursor_next(cur[i]), PGW_OK);
         int32_t v;
         assert_int_equal(pgw_cursor_int32(cur[i], 0, &v), PGW_OK);
@@ -402,6 +400,35 @@ static void test_pipeline_huge_batch_never_deadlocks(void **s)
     free(cur);
     assert_int_equal(pgw_pipeline_end(c), PGW_OK);
     exec_ok(c, "SELECT 1");
+}
+
+/* 20,000 queries, 40 MB of results. */
+static void test_pipeline_huge_batch_never_deadlocks(void **s)
+{
+    (void)s;
+    pgw_conn *c = pgt_connect();
+    huge_batch(c, 20000);
+    pgw_conn_free(c);
+}
+
+/* The same over TLS: what is read aside is ciphertext, decrypted when the
+ * engine gets it. */
+static void test_pipeline_huge_batch_over_tls_never_deadlocks(void **s)
+{
+    (void)s;
+    char ci[1024];
+    pgt_conninfo(ci, sizeof ci, "TRUST", 1, " sslmode=require");
+    pgw_conn *c = NULL;
+    pgw_status rc = pgw_connect_str(&c, ci);
+    if (!pgw_tls_supported()) {
+        /* A build without TLS refuses sslmode=require. */
+        assert_true(rc < 0);
+        pgw_conn_free(c);
+        return;
+    }
+    if (rc != PGW_OK)
+        fail_msg("connect over TLS: %s", pgw_conn_errmsg(c));
+    huge_batch(c, 5000);
     pgw_conn_free(c);
 }
 
@@ -417,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_freed_cursors_are_discarded_in_order),
         cmocka_unit_test(test_pipeline_misuse_is_refused),
         cmocka_unit_test(test_pipeline_huge_batch_never_deadlocks),
+        cmocka_unit_test(test_pipeline_huge_batch_over_tls_never_deadlocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
