@@ -428,7 +428,7 @@ pgw_status pgw_cursor_recv(pgw_cursor *cur)
         }
     }
     if (cur->state == PGWI_CUR_FAILED)
-        return c->state == PGW_CONN_BROKEN ? c->err.status : PGW_END;
+        return c->state == PGW_CONN_BROKEN && !cur->completed ? c->err.status : PGW_END;
     pgw_status rc = advance(cur, true);
     return rc < 0 && cur->x != NULL && cur->x->pipelined ? pgwi_pipe_outcome(cur, rc) : rc;
 }

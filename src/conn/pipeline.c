@@ -103,6 +103,7 @@ static void drop_pipe(pgw_conn *c)
     pgwi_pipe *p = c->pipe;
     if (p == NULL)
         return;
+    c->active = NULL;
     for (size_t i = 0; i < p->n; i++) {
         pgw_cursor *cur = node_at(p, i)->cur;
         if (cur == NULL)
@@ -440,8 +441,6 @@ pgw_status pgwi_pipe_enter(pgw_cursor *cur)
     case PGWI_PF_PENDING:
         break;
     }
-    if (c->pipe == NULL || !x->pqueued)
-        return PGW_OK;
     if (c->state == PGW_CONN_BROKEN) {
         /* Every message of its result arrived before the break: it keeps
          * its result (its unit's commit may still be in doubt). */
@@ -449,6 +448,8 @@ pgw_status pgwi_pipe_enter(pgw_cursor *cur)
             return pgwi_pipe_query_done(cur);
         return report_unknown(cur);
     }
+    if (c->pipe == NULL || !x->pqueued)
+        return PGW_OK;
     if (c->active == cur)
         return PGW_OK;
     pgw_status rc = settle(c, cur, SETTLE_TARGET);
