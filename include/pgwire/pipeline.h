@@ -97,13 +97,15 @@ PGW_API pgw_status pgw_pipeline_begin(pgw_conn *c);
  *         (too many parameters, a value or message over the protocol's
  *         limits: refused before anything is queued); PGW_E_NOMEM; sticky
  *         connection errors (PGW_E_IO, PGW_E_CLOSED, PGW_E_TIMEOUT, ...).
+ *         When the query was queued and only writing it failed, *out is
+ *         set all the same (its cursor reports PGW_E_UNKNOWN_OUTCOME).
  * Ownership: params are copied; caller owns *out (pgw_cursor_free()). */
 PGW_API pgw_status pgw_pipeline_query(pgw_conn *c, const char *sql, const pgw_param *params,
                                       size_t nparams, pgw_cursor **out);
 
 /** Queue Bind + Execute of a prepared, ready statement (no Sync).
  * @return PGW_OK; PGW_E_STATE (not in pipeline mode, statement not
- *         ready); PGW_E_INVALID (st NULL); other errors as
+ *         ready); PGW_E_INVALID (st NULL); other errors (and *out) as
  *         pgw_pipeline_query().
  * Ownership: params are copied; caller owns *out (pgw_cursor_free()). The
  * statement must outlive the pipeline's use of it only on the server: the
