@@ -33,6 +33,7 @@
 #include "pgwire/lo.h"
 #include "pgwire/trace.h"
 #include "pgwire/nonblock.h"
+#include "pgwire/pipeline.h"
 
 /* Feature macros, libpq's LIBPQ_HAS_* idea: test with #ifdef. */
 #define PGW_HAS_SIMPLE_QUERY 1
@@ -52,5 +53,6 @@
 #define PGW_HAS_LARGE_OBJECTS 1
 #define PGW_HAS_TRACE 1
 #define PGW_HAS_NONBLOCKING_CONNECT 1
+#define PGW_HAS_PIPELINE 1
 
 #endif

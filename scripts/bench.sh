@@ -83,6 +83,7 @@ build() {
         bench/w3b_pgwire bench/w3b_libpq bench/prep_pgwire bench/prep_libpq \
         bench/copy_pgwire bench/copy_libpq
     ninja -C "$BUILD" bench/lo_pgwire bench/lo_libpq # issue 6: large objects
+    ninja -C "$BUILD" bench/insert_pgwire bench/insert_libpq
 }
 log "building in $BUILD (buildtype=release)"
 build >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed"; }
@@ -462,4 +463,40 @@ bench conn-scram-cpu us/conn "${CCPU[pgwire-disable]}" libpq "${CCPU[libpq-disab
 bench conn-scram-tls-cpu us/conn "${CCPU[pgwire-require]}" libpq "${CCPU[libpq-require]}"
 bench startup ms "${START[pgwire]}" libpq "${START[libpq]}"
 bench startup-libs count "${LIBS[pgwire]}" libpq "${LIBS[libpq]}"
+
+# ---- issue 6: parameterised INSERTs, one at a time and pipelined -------------------
+#
+# PGW_BENCH_INSERTS (default 50000) rows of (int4, text, float8), text
+# parameters with their types, into a temporary table: one statement at a
+# time (pgwire's pgw_exec_params, statement cache on; libpq's exec-params
+# call) and in pipeline mode (every INSERT queued, one Sync, every result
+# read and checked). rows/s from the median wall time of PGW_BENCH_RUNS
+# interleaved runs; client CPU per row likewise.
+INSERTS=${PGW_BENCH_INSERTS:-50000}
+declare -A IWALLS=() ICPUS=()
+log "INSERTs: $INSERTS rows, $RUNS interleaved runs"
+for run in $(seq 1 "$RUNS"); do
+    for mode in single pipeline; do
+        for c in pgwire libpq; do
+            line=$("$BIN/insert_$c" "$CONNINFO" "$INSERTS" "$mode") || die "insert_$c $mode failed"
+            log "run $run: $line"
+            [ "$(field "$line" rows)" = "$INSERTS" ] || die "insert_$c $mode: wrong row count"
+            IWALLS[$c-$mode]="${IWALLS[$c-$mode]:-} $(field "$line" wall_us)"
+            ICPUS[$c-$mode]="${ICPUS[$c-$mode]:-} $(field "$line" cpu_us)"
+        done
+    done
+done
+ins_rps() { awk -v r="$INSERTS" -v w="$1" 'BEGIN { printf "%d", r / (w / 1e6) }'; }
+ins_cpu() { awk -v r="$INSERTS" -v c="$1" 'BEGIN { printf "%.2f", c / r }'; }
+for mode in pipeline single; do
+    name=insert-$mode
+    [ "$mode" = single ] && name=insert-one-at-a-time
+    # shellcheck disable=SC2086
+    bench "$name" rows/s "$(ins_rps "$(median ${IWALLS[pgwire-$mode]})")" libpq \
+        "$(ins_rps "$(median ${IWALLS[libpq-$mode]})")"
+    # shellcheck disable=SC2086
+    bench "$name-cpu" us/row "$(ins_cpu "$(median ${ICPUS[pgwire-$mode]})")" libpq \
+        "$(ins_cpu "$(median ${ICPUS[libpq-$mode]})")"
+done
+
 bash scripts/bench-size.sh || die "bench-size.sh failed" # issue 10: static sizes vs libpq

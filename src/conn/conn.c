@@ -8,6 +8,7 @@
 #include "conn/conn_int.h"
 #include "conn/conninfo_int.h"
 #include "conn/extended_int.h"
+#include "conn/pipeline_int.h"
 
 /* Compact the input buffer once this many consumed bytes sit in front. */
 #define INPUT_COMPACT_THRESHOLD 4096
@@ -196,6 +197,7 @@ void pgw_conn_free(pgw_conn *c)
 {
     if (c == NULL)
         return;
+    pgwi_pipe_free(c);
     if (c->io_free != NULL)
         c->io_free(c);
     pgwi_conn_detach_cursor(c);

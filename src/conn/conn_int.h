@@ -238,6 +238,7 @@ struct pgw_conn {
     /* queries */
     pgw_cursor *active;  /* the cursor that owns the next results */
     size_t abandoned;    /* ReadyForQuery messages still owed to freed cursors */
+    struct pgwi_pipe *pipe; /* pipeline mode (pipeline.c); NULL outside it */
 
     /* The blocking driver's slot (src/io): transport handle and its
      * destructor, so pgw_conn_free can close it without conn knowing how. */

@@ -8,6 +8,7 @@
 
 #include "conn/cursor_int.h"
 #include "conn/extended_int.h"
+#include "conn/pipeline_int.h"
 #include "pgwire/types.h"
 
 void pgwi_cursor_reset_result(pgw_cursor *cur)
@@ -56,6 +57,8 @@ pgw_status pgwi_cursor_check_conn(pgw_conn *c)
         return pgwi_conn_fail(c, PGW_E_STATE, "connection is being closed");
     if (c->active != NULL)
         return pgwi_conn_fail(c, PGW_E_STATE, "another command is already in progress");
+    if (c->pipe != NULL)
+        return pgwi_conn_fail(c, PGW_E_STATE, "the connection is in pipeline mode");
     pgwi_conn_clear_error(c);
     return PGW_OK;
 }
@@ -221,6 +224,11 @@ static pgw_status take_error(pgw_cursor *cur, const pgw_frame *f)
 static pgw_status advance(pgw_cursor *cur, bool want_row)
 {
     pgw_conn *c = cur->c;
+    if (cur->x != NULL && cur->x->pipelined) {
+        pgw_status prc = pgwi_pipe_enter(cur);
+        if (prc != PGW_OK)
+            return prc;
+    }
     if (c->active != cur) {
         /* Detached: finished, freed by terminate, or the stream broke. */
         if (c->state == PGW_CONN_BROKEN && !cur->completed)
@@ -249,6 +257,10 @@ static pgw_status advance(pgw_cursor *cur, bool want_row)
         default:
             break;
         }
+        /* A pipelined query ends with its last expected message. */
+        if (cur->x != NULL && cur->x->pipelined && cur->x->qn == 0 &&
+            cur->state == PGWI_CUR_HEADER)
+            return pgwi_pipe_query_done(cur);
         if (c->abandoned > 0) {
             pgw_status rc = pgwi_conn_drain(c);
             if (rc < 0 || c->abandoned > 0)
@@ -429,13 +441,15 @@ pgw_status pgw_cursor_recv(pgw_cursor *cur)
         }
     }
     if (cur->state == PGWI_CUR_FAILED)
-        return c->state == PGW_CONN_BROKEN ? c->err.status : PGW_END;
-    return advance(cur, true);
+        return c->state == PGW_CONN_BROKEN && !cur->completed ? c->err.status : PGW_END;
+    pgw_status rc = advance(cur, true);
+    return rc < 0 && cur->x != NULL && cur->x->pipelined ? pgwi_pipe_outcome(cur, rc) : rc;
 }
 
 pgw_status pgw_cursor_recv_result(pgw_cursor *cur)
 {
-    return advance(cur, false);
+    pgw_status rc = advance(cur, false);
+    return rc < 0 && cur->x != NULL && cur->x->pipelined ? pgwi_pipe_outcome(cur, rc) : rc;
 }
 
 void pgw_cursor_free(pgw_cursor *cur)
@@ -443,6 +457,8 @@ void pgw_cursor_free(pgw_cursor *cur)
     if (cur == NULL)
         return;
     pgw_conn *c = cur->c;
+    if (cur->x != NULL && cur->x->pipelined && pgwi_pipe_release(cur))
+        return; /* the pipeline discards its results, then frees it */
     if (c->active == cur)
         pgwi_conn_detach_cursor(c);
     if (cur->collecting != NULL)

@@ -13,6 +13,7 @@
 
 #include "conn/cursor_int.h"
 #include "conn/extended_int.h"
+#include "conn/pipeline_int.h"
 #include "pgwire/render.h"
 #include "pgwire/types.h"
 
@@ -780,6 +781,8 @@ static int on_error(pgw_cursor *cur, const pgw_frame *f)
     int head = xq_head(x);
     if (head < 0)
         return unexpected(c, "ErrorResponse");
+    if (x->pipelined)
+        pgwi_pipe_error(cur, f);
     x->failed = step_of(head);
     if (x->stmt != NULL)
         x->stmt->failed = x->failed;
@@ -882,12 +885,43 @@ static int on_ready(pgw_cursor *cur, const pgw_frame *f)
     return PGWI_XPASS;
 }
 
+/* A pipelined query preparing a cache entry: the entry is looked up for
+ * each message rather than held (other queries may evict it meanwhile),
+ * and is ready once the statement is described. */
+static int pipe_prepare_message(pgw_cursor *cur, const pgw_frame *f, bool want_row)
+{
+    pgwi_ext *x = cur->x;
+    pgw_conn *c = cur->c;
+    char name[sizeof x->pname];
+    memcpy(name, x->pname, sizeof name);
+    pgwi_cache_entry *e = c->cache != NULL ? pgwi_cache_find(c, x->sql, x->sql_len, x->types,
+                                                             x->nparams)
+                                           : NULL;
+    if (e != NULL && (e->ready || strcmp(e->name, name) != 0))
+        e = NULL; /* evicted meanwhile: the description goes nowhere */
+    x->pname[0] = '\0';
+    x->entry = e;
+    int r = pgwi_ext_message(cur, f, want_row);
+    int head = xq_head(x);
+    if (head == PGWI_X_PARSE || head == PGWI_X_DESC_STMT)
+        memcpy(x->pname, name, sizeof name);
+    else if (x->entry != NULL && x->failed == PGW_STEP_NONE) {
+        /* Described; a failed Parse was dropped by on_error. */
+        x->entry->ready = true;
+        x->entry->pseg = 0;
+    }
+    x->entry = NULL;
+    return r;
+}
+
 int pgwi_ext_message(pgw_cursor *cur, const pgw_frame *f, bool want_row)
 {
     pgw_conn *c = cur->c;
     pgwi_ext *x = cur->x;
     int head = xq_head(x);
     pgw_status rc;
+    if (x->pname[0] != '\0')
+        return pipe_prepare_message(cur, f, want_row);
     switch (f->tag) {
     case PGW_BE_PARSE_COMPLETE:
         if (head != PGWI_X_PARSE || pgw_parse_empty(f) != PGW_OK)
@@ -1029,4 +1063,121 @@ void pgwi_ext_cursor_discard(pgw_cursor *cur, size_t out_mark)
 void pgwi_ext_cursor_activate(pgw_cursor *cur)
 {
     activate(cur->c, cur);
+}
+
+/* ---- pipelines (pipeline.c) --------------------------------------------------- */
+
+/* [Parse (+ Describe statement)] + Bind + Describe(portal) + Execute: the
+ * unnamed statement, a cache entry prepared here, or one whose Parse went
+ * out earlier in the same unit of work (parse false). */
+static pgw_status queue_portal(pgw_conn *c, pgwi_ext *x, const char *name, bool parse)
+{
+    int16_t rf1 = PGW_FORMAT_TEXT;
+    const int16_t *rf = x->rfmts;
+    size_t nrf = x->nrfmts;
+    if (nrf == 0 && c->result_format != PGW_FORMAT_AUTO) {
+        rf1 = (int16_t)c->result_format;
+        rf = &rf1;
+        nrf = 1;
+    }
+    /* The column types are unknown before Bind: AUTO means text. */
+    for (size_t i = 0; i < x->nrfmts; i++)
+        if (x->rfmts[i] == PGW_FORMAT_AUTO)
+            x->rfmts[i] = PGW_FORMAT_TEXT;
+    pgw_status rc = PGW_OK;
+    if (parse)
+        rc = pgw_build_parse(&c->out, name, x->sql, x->sql_len, x->types, x->nparams);
+    if (rc == PGW_OK && parse && name[0] != '\0')
+        rc = pgw_build_describe(&c->out, 'S', name);
+    if (rc == PGW_OK)
+        rc = pgw_build_bind(&c->out, "", name, x->pfmts, x->nparams, x->vals, x->nparams, rf, nrf);
+    if (rc == PGW_OK)
+        rc = pgw_build_describe(&c->out, 'P', "");
+    if (rc == PGW_OK)
+        rc = pgw_build_execute(&c->out, "", 0);
+    if (rc == PGW_E_INVALID || rc == PGW_E_TOO_LARGE)
+        return pgwi_conn_refuse(c, rc, "%s", rc == PGW_E_INVALID
+                                                 ? "query text contains a NUL byte"
+                                                 : "message too large for the protocol");
+    if (rc != PGW_OK)
+        return pgwi_conn_break(c, rc, "out of memory");
+    if (parse)
+        xq_push(x, PGWI_X_PARSE);
+    if (parse && name[0] != '\0')
+        xq_push(x, PGWI_X_DESC_STMT);
+    xq_push(x, PGWI_X_BIND);
+    xq_push(x, PGWI_X_DESC_PORTAL);
+    xq_push(x, PGWI_X_EXEC);
+    return PGW_OK;
+}
+
+pgw_status pgwi_ext_queue(pgw_conn *c, pgw_stmt *st, const char *sql, const pgw_param *params,
+                          size_t nparams, const int16_t *rf, size_t nrf, pgw_cursor **out)
+{
+    pgw_cursor *cur = NULL;
+    pgw_status rc = new_exchange(c, &cur);
+    if (rc != PGW_OK)
+        return rc;
+    pgwi_ext *x = cur->x;
+    size_t mark = c->out.len;
+    size_t sql_len = sql != NULL ? strlen(sql) : 0;
+    rc = copy_params(c, x, sql, sql_len, params, nparams, rf, nrf);
+    if (rc == PGW_OK) {
+        /* A statement known to the server runs as Bind + Execute; a cache
+         * miss runs unnamed rather than preparing into the cache, so no
+         * later query of the pipeline depends on a preparation that might
+         * fail. Pending cache Closes wait for the next ordinary exchange. */
+        const char *name = NULL, *portal_stmt = "";
+        const pgwi_desc *d = NULL;
+        bool parse = true;
+        if (st != NULL) {
+            name = st->name;
+            d = &st->desc;
+        } else if (cache_on(c)) {
+            pgwi_cache_entry *e = pgwi_cache_find(c, sql, sql_len, x->types, nparams);
+            if (e != NULL && e->ready) {
+                c->cache->stats.hits++;
+                pgwi_cache_touch(c, e);
+                name = e->name;
+                d = &e->desc;
+            } else if (e != NULL && e->pseg == c->pipe->segment) {
+                /* Parsed earlier in this unit of work: if that Parse
+                 * fails, this query is skipped with the rest of the unit. */
+                c->cache->stats.hits++;
+                pgwi_cache_touch(c, e);
+                portal_stmt = e->name;
+                parse = false;
+            } else if (e == NULL && pgwi_cache_insert(c, sql, sql_len, x->types, nparams, &e) ==
+                                        PGW_OK) {
+                c->cache->stats.misses++;
+                e->pseg = c->pipe->segment;
+                portal_stmt = e->name;
+                memcpy(x->pname, e->name, sizeof x->pname);
+            }
+        }
+        if (name != NULL) {
+            rc = send_bind_exec(c, cur, name, d);
+            /* The shared encoder ends with Sync; the pipeline places its
+             * Syncs where the caller asks, so take this one back. */
+            if (rc == PGW_OK && x->qn > 0 && x->q[x->qh + x->qn - 1] == PGWI_X_SYNC &&
+                c->out.len >= mark + 5 && c->out.data[c->out.len - 5] == 'S') {
+                c->out.len -= 5;
+                x->qn--;
+            } else if (rc == PGW_OK)
+                rc = pgwi_conn_break(c, PGW_E_PROTOCOL, "pipeline: internal encoding error");
+        } else {
+            rc = queue_portal(c, x, portal_stmt, parse);
+            if (rc != PGW_OK && x->pname[0] != '\0') {
+                pgwi_cache_entry *e = pgwi_cache_find(c, sql, sql_len, x->types, nparams);
+                if (e != NULL)
+                    pgwi_cache_remove(c, e, false);
+            }
+        }
+    }
+    if (rc != PGW_OK) {
+        discard_exchange(c, cur, mark);
+        return rc;
+    }
+    *out = cur;
+    return PGW_OK;
 }

@@ -28,6 +28,7 @@ typedef struct pgwi_cache_entry {
     uint64_t hash;
     char name[24];
     bool ready; /* prepared and described on the server */
+    uint64_t pseg; /* the pipeline segment whose Parse prepares it (0: none) */
     pgwi_desc desc;
     struct pgwi_cache_entry *hnext, *prev, *next;
 } pgwi_cache_entry;
@@ -86,6 +87,12 @@ typedef struct pgwi_ext {
     bool preloaded;           /* the cursor holds the statement's columns: rows
                                  follow BindComplete without a RowDescription */
     struct pgw_portal *portal; /* the named portal a fetch reads (portal.c) */
+    /* Pipeline mode (pipeline.c): queued without a Sync of its own. */
+    bool pipelined;
+    bool pqueued;  /* still a node of the pipeline's FIFO */
+    bool porphan;  /* freed by its user: results discarded as they arrive */
+    uint8_t pfate; /* enum pgwi_pfate */
+    char pname[24]; /* the cache entry this query's Parse prepares */
     /* SQL and parameters, kept for phase 2 and retries (one block; inline
      * when small, then block_len is 0). */
     void *block;

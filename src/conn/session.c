@@ -2,6 +2,7 @@
  * (startup, or idle), skipping results owed to freed cursors, and handling
  * messages that arrive while nobody asked for anything. */
 #include "conn/conn_int.h"
+#include "conn/pipeline_int.h"
 
 /* Frames owed to freed cursors, and asynchronous messages while idle. */
 pgw_status pgwi_conn_drain(pgw_conn *c)
@@ -103,6 +104,8 @@ pgw_status pgw_conn_step(pgw_conn *c)
     case PGW_CONN_STARTUP:
         return pgwi_startup_step(c);
     case PGW_CONN_BUSY:
+        if (c->pipe != NULL)
+            return pgwi_pipe_step(c);
         if (c->active != NULL)
             return PGW_E_STATE;
         return pgwi_conn_drain(c);

@@ -7,6 +7,7 @@
 #include "io/conninfo_io.h"
 #include "io/io_int.h"
 #include "io/multihost.h"
+#include "io/pipeline_io.h"
 #include "pgwire/datetime.h"
 
 /* Read in large chunks: one recv per 64 KiB of rows keeps system calls off
@@ -88,6 +89,8 @@ pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
         return pgwi_conn_fail(c, PGW_E_STATE, "connection has no transport");
     if (c->state == PGW_CONN_BROKEN)
         return c->err.status;
+    if (c->pipe != NULL)
+        return pgwi_pipeline_pump(c, want);
     /* One deadline for the whole call, however often poll wakes up. */
     int64_t deadline = c->io_timeout_ms > 0 ? pgwi_now_ms() + c->io_timeout_ms : -1;
     /* Write everything pending, reading whenever the server sends, so that

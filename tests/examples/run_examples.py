@@ -478,6 +478,22 @@ def large_object(args, fx):
                 check(f.read() == data, "large_object: the export differs from the import")
 
 
+def pipeline(args, fx):
+    schema = fresh_schema(args, fx, "ex_pipeline")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.pipeline, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"pipeline exited with {rc}: {err.strip()}")
+    want = ("queued 9 items (6 queries, 3 Syncs) in one round trip\n"
+            "order 1: INSERT 0 1\norder 2: INSERT 0 1\norder 3: INSERT 0 1\n"
+            "unit 1: idle\n"
+            "order 3 again: PGW_E_SERVER, SQLSTATE 23505\n"
+            "order 4: PGW_E_ABORTED\n"
+            "unit 2: idle\n"
+            "orders: 3 rows, 6 items\n"
+            "pipeline ended: idle\n")
+    compare(out, want, "pipeline")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -492,6 +508,7 @@ CHECKS = {
     "listen": (listen, ["listen"]),
     "cancel": (cancel, ["cancel"]),
     "large-object": (large_object, ["large_object"]),
+    "pipeline": (pipeline, ["pipeline", "sql"]),
 }
 
 
@@ -499,7 +516,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "many-conns", "prepared", "transaction",
-                "cursor-walk", "copy", "listen", "cancel", "sql", "expected", "example-ini"):
+                "cursor-walk", "copy", "listen", "cancel", "pipeline", "sql", "expected",
+                "example-ini"):
         ap.add_argument("--" + opt)
     ap.add_argument("--large-object")
     args = ap.parse_args()
