@@ -202,6 +202,24 @@ PGW_API pgw_status pgw_stmt_deallocate(pgw_stmt *st);
  * @return PGW_OK; errors of pgw_query_params_result(); PGW_E_NOMEM. */
 PGW_API pgw_status pgw_conn_load_types(pgw_conn *c, const uint32_t *oids, size_t n);
 
+/** Close the connection and open a new session with the same settings, as
+ * libpq's reset call does: the same host list (tried again in order, with
+ * target_session_attrs and load_balance_hosts), the same TLS, certificate,
+ * channel-binding and authentication requirements, the same timeouts and
+ * keepalives, the same handlers (notice, trace, notifications). Use it on a
+ * connection that broke (PGW_CONN_BROKEN, e.g. the backend was terminated)
+ * or to drop a session's state. The new session starts fresh: session
+ * settings (SET), temporary tables, LISTENs, prepared statements (a
+ * pgw_stmt of the old session must be prepared again) and the statement
+ * cache are gone; notifications already queued stay queued. Blocking, for
+ * connections made by pgw_connect() or pgw_connect_start().
+ * @return PGW_OK (idle, a new backend pid); PGW_E_STATE (a cursor or a
+ *         pipeline is open: free or end it first; or not made by
+ *         pgw_connect); otherwise the connection failure, as from
+ *         pgw_connect() — the connection is then broken and pgw_reset() may
+ *         be called again. */
+PGW_API pgw_status pgw_reset(pgw_conn *c);
+
 /** Send Terminate (best effort) and free the connection. NULL-safe.
  * Same as pgw_conn_free() for connections made by pgw_connect(). */
 PGW_API void pgw_close(pgw_conn *c);

@@ -526,3 +526,23 @@ pgw_status pgwi_connect_hosts(pgw_conn *c, pgwi_io *io, const pgw_transport_targ
         }
     }
 }
+
+pgw_status pgwi_connect_again(pgw_conn *c)
+{
+    pgwi_connector *cs = pgwi_connector_of(c);
+    pgwi_io *io = c->io;
+    /* The settings of the first connect: where (the host list, parsed
+     * again), the socket options, the timeout and the first attempt's TLS
+     * choice. Everything else is in the engine's options, untouched. */
+    pgw_transport_target base = cs->base;
+    int timeout = cs->timeout;
+    bool attempt_tls = cs->attempt_tls;
+    close_transport(io);
+    pgwi_conn_restart(c);
+    pgwi_conn_clear_error(c);
+    c->unix_socket = false;
+    c->attempt_tls = attempt_tls;
+    c->tried_tls = false;
+    c->tried_plain = false;
+    return pgwi_connect_hosts(c, io, &base, timeout);
+}

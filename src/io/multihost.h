@@ -99,6 +99,10 @@ void pgwi_connect_release(pgw_conn *c);
 
 /* The blocking driver: begin, then step and wait until done. Returns what
  * pgw_connect() returns. */
+/* pgw_reset(): close the transport and connect again, blocking, with the
+ * settings of the first pgwi_connect_hosts() (its host list, socket options,
+ * timeout and TLS choice). */
+pgw_status pgwi_connect_again(pgw_conn *c);
 pgw_status pgwi_connect_hosts(pgw_conn *c, pgwi_io *io, const pgw_transport_target *base,
                               int timeout);
 
