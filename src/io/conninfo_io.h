@@ -43,5 +43,10 @@ pgw_status pgwi_service_lookup(const pgw_allocator *a, pgw_getenv_fn ge, void *u
  * warnings through the notice callback, never failures. PGW_OK or
  * PGW_E_NOMEM. */
 pgw_status pgwi_pgpass_apply(pgw_conn *c, pgw_getenv_fn ge, void *ud);
+/* The password .pgpass (opt[PGWI_OPT_PASSFILE], resolved by
+ * pgwi_pgpass_apply) gives for one host entry of a list, or NULL. Owned by
+ * the caller (c's allocator, strlen + 1 bytes; wipe it). */
+pgw_status pgwi_pgpass_lookup(pgw_conn *c, const char *host, const char *hostaddr,
+                              const char *port, char **out);
 
 #endif

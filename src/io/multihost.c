@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "io/conninfo_io.h"
 #include "io/multihost.h"
 
 /* load_balance_hosts=random: Fisher-Yates with the kernel's generator.
@@ -83,6 +84,15 @@ pgw_status pgwi_connect_begin(pgw_conn *c, const pgw_transport_target *base, int
                               bool nonblocking)
 {
     pgwi_connector *cs = pgwi_connector_of(c);
+    /* A password an earlier run took from .pgpass (pgw_reset) is not the
+     * user's: drop it, and look it up again per host. */
+    char *prev_pw = cs->pgpass_pw;
+    if (prev_pw != NULL && c->opt[PGWI_OPT_PASSWORD] == prev_pw)
+        c->opt[PGWI_OPT_PASSWORD] = NULL;
+    if (prev_pw != NULL) {
+        pgwi_wipe(prev_pw, strlen(prev_pw));
+        pgwi_free(c->a, prev_pw, strlen(prev_pw) + 1);
+    }
     memset(cs, 0, sizeof *cs);
     cs->base = *base;
     cs->timeout = timeout;
@@ -100,6 +110,8 @@ pgw_status pgwi_connect_begin(pgw_conn *c, const pgw_transport_target *base, int
         return cs->final;
     }
     cs->active = true;
+    const char *pw = c->opt[PGWI_OPT_PASSWORD];
+    cs->pgpass_per_host = (pw == NULL || pw[0] == '\0') && cs->hosts.n > 1;
     const char *lbh = c->opt[PGWI_OPT_LOAD_BALANCE_HOSTS];
     if (lbh != NULL && strcmp(lbh, "random") == 0)
         shuffle(&cs->hosts);
@@ -247,6 +259,25 @@ static pgw_status succeed(pgw_conn *c, pgwi_connector *cs)
     return PGW_OK;
 }
 
+/* This host's line of the password file, as the password option (or none).
+ * Out of memory leaves it without a password: the server then asks and
+ * the attempt fails with libpq's "no password supplied". */
+static void pgpass_for_host(pgw_conn *c, pgwi_connector *cs, const pgwi_host *h)
+{
+    if (cs->pgpass_pw != NULL) {
+        if (c->opt[PGWI_OPT_PASSWORD] == cs->pgpass_pw)
+            c->opt[PGWI_OPT_PASSWORD] = NULL;
+        pgwi_wipe(cs->pgpass_pw, strlen(cs->pgpass_pw));
+        pgwi_free(c->a, cs->pgpass_pw, strlen(cs->pgpass_pw) + 1);
+        cs->pgpass_pw = NULL;
+    }
+    char *pw = NULL;
+    if (pgwi_pgpass_lookup(c, h->host, h->hostaddr, h->port, &pw) == PGW_OK && pw != NULL) {
+        cs->pgpass_pw = pw;
+        c->opt[PGWI_OPT_PASSWORD] = pw;
+    }
+}
+
 /* Pick the next host of this pass (or the next pass); false when none. */
 static bool next_host(pgw_conn *c, pgwi_io *io, pgwi_connector *cs)
 {
@@ -271,6 +302,8 @@ static bool next_host(pgw_conn *c, pgwi_io *io, pgwi_connector *cs)
     c->opt[PGWI_OPT_PORT] = h->port;
     cs->overridden = true;
     cs->retried = false;
+    if (cs->pgpass_per_host)
+        pgpass_for_host(c, cs, h);
     return true;
 }
 

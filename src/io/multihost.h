@@ -72,6 +72,11 @@ typedef struct pgwi_connector {
     const char *query;
     pgw_cursor *cur;
     bool answered;
+    /* A host list without a password given: each host's password comes
+     * from .pgpass, looked up per attempt as libpq keeps one per host.
+     * pgpass_pw is the lookup installed as the password option (owned). */
+    bool pgpass_per_host;
+    char *pgpass_pw;
 } pgwi_connector;
 
 /* What c->io holds for connections made by this module. */

@@ -33,38 +33,28 @@ static bool nonempty(const char *s)
     return s != NULL && s[0] != '\0';
 }
 
-pgw_status pgwi_pgpass_apply(pgw_conn *c, pgw_getenv_fn ge, void *ud)
+/* libpq's key for a host entry: the name as given, else the hostaddr; no
+ * host or the default socket directory means "localhost", so one line
+ * serves both the socket and TCP to localhost. */
+static const char *key_host(const char *host, const char *hostaddr)
 {
-    /* A password already given (string, service, PGPASSWORD) wins, and
-     * the file is not even opened. */
-    if (nonempty(c->opt[PGWI_OPT_PASSWORD]))
-        return PGW_OK;
-    char path[4096];
-    const char *file = c->opt[PGWI_OPT_PASSFILE];
-    if (nonempty(file)) {
-        if (strlen(file) >= sizeof path)
-            return PGW_OK;
-        memcpy(path, file, strlen(file) + 1);
-    } else {
-        char home[4096];
-        if (!pgwi_home_dir(ge, ud, home, sizeof home) ||
-            (size_t)snprintf(path, sizeof path, "%s/.pgpass", home) >= sizeof path)
-            return PGW_OK;
-    }
-
-    /* libpq's key: the host name as given (a list's first entry today:
-     * several hosts are refused before we get here), else hostaddr; no
-     * host or the default socket directory means "localhost", so one line
-     * serves both the socket and TCP to localhost. */
-    const char *host = c->opt[PGWI_OPT_HOST];
     if (!nonempty(host))
-        host = c->opt[PGWI_OPT_HOSTADDR];
+        host = hostaddr;
     if (!nonempty(host) || strcmp(host, PGW_DEFAULT_SOCKET_DIR) == 0)
         host = "localhost";
-    const char *port = nonempty(c->opt[PGWI_OPT_PORT]) ? c->opt[PGWI_OPT_PORT] : "5432";
+    return host;
+}
+
+pgw_status pgwi_pgpass_lookup(pgw_conn *c, const char *host, const char *hostaddr,
+                              const char *port, char **out)
+{
+    *out = NULL;
+    const char *path = c->opt[PGWI_OPT_PASSFILE];
     const char *db = c->opt[PGWI_OPT_DBNAME], *user = c->opt[PGWI_OPT_USER];
-    if (!nonempty(db) || !nonempty(user))
+    if (!nonempty(path) || !nonempty(db) || !nonempty(user))
         return PGW_OK;
+    if (!nonempty(port))
+        port = "5432";
 
     struct stat st;
     if (stat(path, &st) != 0)
@@ -92,7 +82,7 @@ pgw_status pgwi_pgpass_apply(pgw_conn *c, pgw_getenv_fn ge, void *ud)
         return rc;
     if (rc != PGW_OK)
         return PGW_OK; /* unreadable: as libpq, ignored */
-    pgwi_pgpass_key key = {host, port, db, user};
+    pgwi_pgpass_key key = {key_host(host, hostaddr), port, db, user};
     const char *pw;
     size_t pwlen;
     rc = PGW_OK;
@@ -103,20 +93,49 @@ pgw_status pgwi_pgpass_apply(pgw_conn *c, pgw_getenv_fn ge, void *ud)
         } else {
             size_t n = pgwi_pgpass_unescape(pw, pwlen, v);
             /* Keep the allocation's size recoverable by strlen. */
-            char *exact = pgwi_strndup(c->a, v, n);
+            *out = pgwi_strndup(c->a, v, n);
             pgwi_wipe(v, pwlen + 1);
             pgwi_free(c->a, v, pwlen + 1);
-            if (exact == NULL) {
+            if (*out == NULL)
                 rc = PGW_E_NOMEM;
-            } else {
-                char *old = c->opt[PGWI_OPT_PASSWORD];
-                if (old != NULL)
-                    pgwi_free(c->a, old, strlen(old) + 1);
-                c->opt[PGWI_OPT_PASSWORD] = exact;
-            }
         }
     }
     pgwi_wipe(text, len + 1);
     pgwi_free(c->a, text, len + 1);
+    return rc;
+}
+
+pgw_status pgwi_pgpass_apply(pgw_conn *c, pgw_getenv_fn ge, void *ud)
+{
+    /* A password already given (string, service, PGPASSWORD) wins, and
+     * the file is not even opened. */
+    if (nonempty(c->opt[PGWI_OPT_PASSWORD]))
+        return PGW_OK;
+    /* Resolve the file now, as libpq does (its passfile option then names
+     * ~/.pgpass), so a per-host lookup needs no environment later. */
+    if (!nonempty(c->opt[PGWI_OPT_PASSFILE])) {
+        char home[4096], path[4096 + 16];
+        if (!pgwi_home_dir(ge, ud, home, sizeof home) ||
+            (size_t)snprintf(path, sizeof path, "%s/.pgpass", home) >= sizeof path)
+            return PGW_OK;
+        char *dup = pgwi_strndup(c->a, path, strlen(path));
+        if (dup == NULL)
+            return PGW_E_NOMEM;
+        char *old = c->opt[PGWI_OPT_PASSFILE];
+        if (old != NULL)
+            pgwi_free(c->a, old, strlen(old) + 1);
+        c->opt[PGWI_OPT_PASSFILE] = dup;
+    }
+    /* Several hosts: each connection attempt looks up its own host
+     * (pgwi_pgpass_lookup from the host loop), as libpq keeps a password
+     * per host. */
+    const char *host = c->opt[PGWI_OPT_HOST], *hostaddr = c->opt[PGWI_OPT_HOSTADDR];
+    if ((host != NULL && strchr(host, ',') != NULL) ||
+        (hostaddr != NULL && strchr(hostaddr, ',') != NULL))
+        return PGW_OK;
+    char *pw;
+    pgw_status rc = pgwi_pgpass_lookup(c, host, hostaddr, c->opt[PGWI_OPT_PORT], &pw);
+    if (rc == PGW_OK && pw != NULL)
+        c->opt[PGWI_OPT_PASSWORD] = pw;
     return rc;
 }

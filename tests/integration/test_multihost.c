@@ -1,6 +1,7 @@
 /* Several hosts against the fixture: a refused and a silent first host,
  * target_session_attrs on the (primary) fixture, load_balance_hosts. */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -262,6 +263,56 @@ static void test_multihost_wrong_password_does_not_try_next_host(void **state)
     pgw_conn_free(c);
 }
 
+/* .pgpass per host, as libpq: each entry of a host list looks up its own
+ * line (the whole list is no key), and pgw_reset() looks them up again. */
+static void pgpass_connect(const char *hosts, const char *ports, const char *lines,
+                           bool reset)
+{
+    char path[] = "/tmp/pgw-pgpass-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+    close(fd); /* mkstemp made it 0600, as the file must be */
+    char ci[1024];
+    snprintf(ci, sizeof ci, "host=%s port=%s dbname=%s user=%s sslmode=disable passfile=%s",
+             hosts, ports, pgt_env("PGW_TEST_DB"), pgt_env("PGW_TEST_SCRAM_USER"), path);
+    pgw_conn_options o;
+    pgw_conn_options_init(&o);
+    o.conninfo = ci;
+    o.use_environment = false;
+    pgw_conn *c = NULL;
+    pgw_status rc = pgw_connect(&c, &o);
+    if (rc != PGW_OK)
+        fprintf(stderr, "# %s\n", pgw_conn_errmsg(c));
+    assert_int_equal(rc, PGW_OK);
+    assert_string_equal(pgw_conn_auth_method(c), "scram-sha-256");
+    if (reset) {
+        assert_int_equal(pgw_reset(c), PGW_OK);
+        assert_int_equal(pgw_exec(c, "SELECT 1", NULL), PGW_OK);
+    }
+    pgw_close(c);
+    unlink(path);
+}
+
+static void test_multihost_pgpass_is_looked_up_per_host(void **state)
+{
+    (void)state;
+    char dead[16], ports[64], lines[1024];
+    snprintf(dead, sizeof dead, "%d", closed_port());
+    snprintf(ports, sizeof ports, "%s,%s", dead, pgt_env("PGW_TEST_PORT"));
+    /* The first host (down) has a wrong password, the second the right
+     * one: only a per-host lookup finds it. */
+    snprintf(lines, sizeof lines, "127.0.0.1:*:*:%s:not-the-password\nlocalhost:%s:*:%s:%s\n",
+             pgt_env("PGW_TEST_SCRAM_USER"), pgt_env("PGW_TEST_PORT"),
+             pgt_env("PGW_TEST_SCRAM_USER"), pgt_env("PGW_TEST_SCRAM_PASSWORD"));
+    pgpass_connect("127.0.0.1,localhost", ports, lines, true);
+    /* And the other way round. */
+    snprintf(lines, sizeof lines, "localhost:*:*:%s:not-the-password\n127.0.0.1:%s:*:%s:%s\n",
+             pgt_env("PGW_TEST_SCRAM_USER"), pgt_env("PGW_TEST_PORT"),
+             pgt_env("PGW_TEST_SCRAM_USER"), pgt_env("PGW_TEST_SCRAM_PASSWORD"));
+    pgpass_connect("localhost,127.0.0.1", ports, lines, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_multihost_tsa_standby_on_two_hosts_lists_both_refusals),
         cmocka_unit_test(test_multihost_load_balance_random_uses_both_hosts),
         cmocka_unit_test(test_multihost_wrong_password_does_not_try_next_host),
+        cmocka_unit_test(test_multihost_pgpass_is_looked_up_per_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
