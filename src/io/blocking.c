@@ -37,7 +37,7 @@ static void io_free(pgw_conn *c)
     c->io_free = NULL;
 }
 
-static pgw_status io_error(pgw_conn *c, pgw_status rc, int sys_errno, const char *what)
+pgw_status pgwi_io_error(pgw_conn *c, pgw_status rc, int sys_errno, const char *what)
 {
     if (c->state == PGW_CONN_BROKEN)
         return c->err.status;
@@ -56,7 +56,7 @@ static pgw_status io_error(pgw_conn *c, pgw_status rc, int sys_errno, const char
 }
 
 /* Read once into the engine. */
-static pgw_status read_some(pgw_conn *c, pgwi_io *io)
+pgw_status pgwi_io_read_once(pgw_conn *c, pgwi_io *io)
 {
     size_t avail;
     uint8_t *p = pgwi_conn_input_reserve(c, READ_CHUNK, &avail);
@@ -79,7 +79,7 @@ static pgw_status read_some(pgw_conn *c, pgwi_io *io)
         pgw_conn_input_eof(c);
         return PGW_OK;
     }
-    return io_error(c, rc, e, "receive");
+    return pgwi_io_error(c, rc, e, "receive");
 }
 
 pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
@@ -123,10 +123,10 @@ pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
          * polling for a readable EOF would return at once, forever. */
         rc = io->t.wait(io->handle, !c->eof, true, pgwi_remaining_ms(deadline), &e);
         if (rc != PGW_OK)
-            return io_error(c, rc, e, "send");
+            return pgwi_io_error(c, rc, e, "send");
         if (c->eof)
             continue;
-        rc = read_some(c, io);
+        rc = pgwi_io_read_once(c, io);
         if (rc < 0)
             return rc;
         /* Results owed to a freed cursor may stream in while a new query
@@ -146,9 +146,9 @@ pgw_status pgw_conn_pump(pgw_conn *c, pgw_status want)
             int e = 0;
             pgw_status rc = pgwi_io_wait_read(c, io, deadline, &e);
             if (rc != PGW_OK)
-                return io_error(c, rc, e, "receive");
+                return pgwi_io_error(c, rc, e, "receive");
         }
-        pgw_status rc = read_some(c, io);
+        pgw_status rc = pgwi_io_read_once(c, io);
         if (rc != PGW_WANT_READ)
             return rc;
     }

@@ -269,40 +269,12 @@ pgw_status pgwi_nbsock_continue(pgwi_nbsock *h, bool timed_out, char *errbuf, si
 
 static pgw_status nb_read(void *handle, void *buf, size_t n, size_t *got, int *sys_errno)
 {
-    pgwi_nbsock *h = handle;
-    for (;;) {
-        ssize_t r = recv(h->fd, buf, n, 0);
-        if (r > 0) {
-            *got = (size_t)r;
-            return PGW_OK;
-        }
-        if (r == 0)
-            return PGW_E_CLOSED;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return PGW_WANT_READ;
-        *sys_errno = errno;
-        return errno == ECONNRESET ? PGW_E_CLOSED : PGW_E_IO;
-    }
+    return pgwi_fd_read(((pgwi_nbsock *)handle)->fd, buf, n, got, sys_errno);
 }
 
 static pgw_status nb_write(void *handle, const void *buf, size_t n, size_t *put, int *sys_errno)
 {
-    pgwi_nbsock *h = handle;
-    for (;;) {
-        ssize_t r = send(h->fd, buf, n, MSG_NOSIGNAL);
-        if (r >= 0) {
-            *put = (size_t)r;
-            return r > 0 ? PGW_OK : PGW_WANT_WRITE;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return PGW_WANT_WRITE;
-        *sys_errno = errno;
-        return errno == EPIPE || errno == ECONNRESET ? PGW_E_CLOSED : PGW_E_IO;
-    }
+    return pgwi_fd_write(((pgwi_nbsock *)handle)->fd, buf, n, put, sys_errno);
 }
 
 static pgw_status nb_wait(void *handle, bool want_read, bool want_write, int timeout_ms,

@@ -38,6 +38,22 @@ void pgwi_io_note_target(pgwi_io *io, const pgw_transport_target *t);
  * grace period ran out (broken, PGW_E_TIMEOUT). */
 pgw_status pgwi_io_wait_read(pgw_conn *c, pgwi_io *io, int64_t deadline, int *sys_errno);
 
+/* Record an I/O failure with libpq's texts ("server closed the connection
+ * unexpectedly...", "could not send data to server: ...") and break the
+ * connection; what is "send" or "receive". Returns the sticky status. */
+pgw_status pgwi_io_error(pgw_conn *c, pgw_status rc, int sys_errno, const char *what);
+/* Read once (up to 64 KiB) into the engine: PGW_OK (bytes, or the end of
+ * the stream told to the engine); PGW_WANT_READ (nothing there); a failure
+ * through pgwi_io_error(). */
+pgw_status pgwi_io_read_once(pgw_conn *c, pgwi_io *io);
+
+/* recv/send on a socket as the transports need them: EINTR retried;
+ * PGW_WANT_READ/PGW_WANT_WRITE when it would block; PGW_E_CLOSED at the end
+ * of the stream or on a reset (EPIPE too for a write); PGW_E_IO otherwise,
+ * errno in *sys_errno. Writes never raise SIGPIPE. */
+pgw_status pgwi_fd_read(int fd, void *buf, size_t n, size_t *got, int *sys_errno);
+pgw_status pgwi_fd_write(int fd, const void *buf, size_t n, size_t *put, int *sys_errno);
+
 /* Milliseconds on a monotonic clock. */
 int64_t pgwi_now_ms(void);
 /* Remaining ms until deadline (-1 = none), at least 0. */

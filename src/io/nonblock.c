@@ -7,19 +7,6 @@
 #include "io/multihost.h"
 #include "pgwire/nonblock.h"
 
-/* Read in large chunks, as the blocking path does. */
-#define READ_CHUNK 65536
-
-static pgw_status io_broken(pgw_conn *c, pgw_status rc, int e, const char *what)
-{
-    if (c->state == PGW_CONN_BROKEN)
-        return c->err.status;
-    pgwi_conn_break(c, rc, "could not %s data %s server: %s", what,
-                    what[0] == 's' ? "to" : "from", strerror(e));
-    pgwi_conn_set_errno(c, e);
-    return c->err.status;
-}
-
 pgw_status pgwi_io_flush(pgw_conn *c, pgwi_io *io)
 {
     if (c->state == PGW_CONN_BROKEN)
@@ -58,28 +45,10 @@ pgw_status pgwi_io_read(pgw_conn *c, pgwi_io *io)
         return c->err.status;
     if (c->eof)
         return PGW_OK;
-    size_t avail;
-    uint8_t *p = pgwi_conn_input_reserve(c, READ_CHUNK, &avail);
-    if (p == NULL)
+    pgw_status rc = pgwi_io_read_once(c, io);
+    if (rc == PGW_OK && c->state == PGW_CONN_BROKEN)
         return c->err.status;
-    size_t got = 0;
-    int e = 0;
-    pgw_status rc = io->t.read(io->handle, p, avail, &got, &e);
-    if (rc == PGW_OK) {
-        io->drained = got < avail;
-        pgwi_conn_input_commit(c, got);
-        return c->state == PGW_CONN_BROKEN ? c->err.status : PGW_OK;
-    }
-    if (rc == PGW_WANT_READ) {
-        io->drained = true;
-        return PGW_WANT_READ;
-    }
-    if (rc == PGW_E_CLOSED) {
-        /* Let the engine decide: a FATAL message may already be buffered. */
-        pgw_conn_input_eof(c);
-        return PGW_OK;
-    }
-    return io_broken(c, rc, e, "receive");
+    return rc;
 }
 
 pgw_status pgw_connect_start_with(pgw_conn **out, const pgw_conn_options *opt,

@@ -23,24 +23,6 @@
  * batch while the caller is still queuing it. */
 #define FLUSH_THRESHOLD 65536
 
-static pgw_status io_fail(pgw_conn *c, pgw_status rc, int sys_errno, const char *what)
-{
-    if (c->state == PGW_CONN_BROKEN)
-        return c->err.status;
-    if (rc == PGW_E_TIMEOUT)
-        pgwi_conn_break(c, rc, "timeout expired");
-    else if (rc == PGW_E_CLOSED)
-        pgwi_conn_break(c, rc,
-                        "server closed the connection unexpectedly\n"
-                        "\tThis probably means the server terminated abnormally\n"
-                        "\tbefore or while processing the request.");
-    else
-        pgwi_conn_break(c, rc, "could not %s data %s server: %s", what,
-                        what[0] == 's' ? "to" : "from", strerror(sys_errno));
-    pgwi_conn_set_errno(c, sys_errno);
-    return c->err.status;
-}
-
 /* Whatever the socket has now, into the backlog (never blocks). */
 static pgw_status stash_some(pgw_conn *c, pgwi_io *io)
 {
@@ -64,33 +46,7 @@ static pgw_status stash_some(pgw_conn *c, pgwi_io *io)
         pgwi_pipe_stash_eof(c);
         return PGW_OK;
     }
-    return io_fail(c, rc, e, "receive");
-}
-
-/* One read into the engine's own input (nothing is kept aside). */
-static pgw_status read_direct(pgw_conn *c, pgwi_io *io)
-{
-    size_t avail;
-    uint8_t *p = pgwi_conn_input_reserve(c, READ_CHUNK, &avail);
-    if (p == NULL)
-        return c->err.status;
-    size_t got = 0;
-    int e = 0;
-    pgw_status rc = io->t.read(io->handle, p, avail, &got, &e);
-    if (rc == PGW_OK) {
-        io->drained = got < avail;
-        pgwi_conn_input_commit(c, got);
-        return PGW_OK;
-    }
-    if (rc == PGW_WANT_READ) {
-        io->drained = true;
-        return PGW_WANT_READ;
-    }
-    if (rc == PGW_E_CLOSED) {
-        pgw_conn_input_eof(c);
-        return PGW_OK;
-    }
-    return io_fail(c, rc, e, "receive");
+    return pgwi_io_error(c, rc, e, "receive");
 }
 
 pgw_status pgwi_pipeline_pump(pgw_conn *c, pgw_status want)
@@ -125,7 +81,7 @@ pgw_status pgwi_pipeline_pump(pgw_conn *c, pgw_status want)
         bool at_eof = c->eof || (c->pipe != NULL && c->pipe->backlog_eof);
         rc = io->t.wait(io->handle, !at_eof, true, pgwi_remaining_ms(deadline), &e);
         if (rc != PGW_OK)
-            return io_fail(c, rc, e, "send");
+            return pgwi_io_error(c, rc, e, "send");
         if (!at_eof) {
             rc = stash_some(c, io);
             if (rc < 0)
@@ -143,9 +99,9 @@ pgw_status pgwi_pipeline_pump(pgw_conn *c, pgw_status want)
             int e = 0;
             pgw_status rc = io->t.wait(io->handle, true, false, pgwi_remaining_ms(deadline), &e);
             if (rc != PGW_OK)
-                return io_fail(c, rc, e, "receive");
+                return pgwi_io_error(c, rc, e, "receive");
         }
-        pgw_status rc = read_direct(c, io);
+        pgw_status rc = pgwi_io_read_once(c, io);
         if (rc != PGW_WANT_READ)
             return rc;
     }

@@ -261,11 +261,10 @@ static pgw_status sock_open(void *ud, const pgw_transport_target *t, void **hand
     return PGW_OK;
 }
 
-static pgw_status sock_read(void *handle, void *buf, size_t n, size_t *got, int *sys_errno)
+pgw_status pgwi_fd_read(int fd, void *buf, size_t n, size_t *got, int *sys_errno)
 {
-    sock_handle *h = handle;
     for (;;) {
-        ssize_t r = recv(h->fd, buf, n, 0);
+        ssize_t r = recv(fd, buf, n, 0);
         if (r > 0) {
             *got = (size_t)r;
             return PGW_OK;
@@ -283,12 +282,11 @@ static pgw_status sock_read(void *handle, void *buf, size_t n, size_t *got, int 
     }
 }
 
-static pgw_status sock_write(void *handle, const void *buf, size_t n, size_t *put, int *sys_errno)
+pgw_status pgwi_fd_write(int fd, const void *buf, size_t n, size_t *put, int *sys_errno)
 {
-    sock_handle *h = handle;
     for (;;) {
         /* MSG_NOSIGNAL: a library must not kill its host with SIGPIPE. */
-        ssize_t r = send(h->fd, buf, n, MSG_NOSIGNAL);
+        ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
         if (r >= 0) {
             *put = (size_t)r;
             return r > 0 ? PGW_OK : PGW_WANT_WRITE;
@@ -300,6 +298,16 @@ static pgw_status sock_write(void *handle, const void *buf, size_t n, size_t *pu
         *sys_errno = errno;
         return errno == EPIPE || errno == ECONNRESET ? PGW_E_CLOSED : PGW_E_IO;
     }
+}
+
+static pgw_status sock_read(void *handle, void *buf, size_t n, size_t *got, int *sys_errno)
+{
+    return pgwi_fd_read(((sock_handle *)handle)->fd, buf, n, got, sys_errno);
+}
+
+static pgw_status sock_write(void *handle, const void *buf, size_t n, size_t *put, int *sys_errno)
+{
+    return pgwi_fd_write(((sock_handle *)handle)->fd, buf, n, put, sys_errno);
 }
 
 static pgw_status sock_wait(void *handle, bool want_read, bool want_write, int timeout_ms,
