@@ -51,9 +51,11 @@ die() { log "$*"; exit 1; }
 # fuzzers (they need cmocka/libpq, which have no static or musl builds).
 COMMON_OPTS=(-Dtests=disabled -Dexamples=false -Dbench=disabled -Dfuzzing=none
              -Ddefault_library=both --buildtype=minsize -Db_lto=true
-             "-Dc_args=-ffunction-sections -fdata-sections")
-SIZE_CFLAGS=(-Os -flto -ffunction-sections -fdata-sections)
-LINK_FLAGS=(-static -Os -flto -Wl,--gc-sections -s)
+             "-Dc_args=-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables")
+SIZE_CFLAGS=(-Os -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+             -fno-unwind-tables)
+LINK_FLAGS=(-static -Os -flto -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,--gc-sections
+            -Wl,-z,noseparate-code -s)
 
 # configure DIR CC [MESON OPTION]...: a fresh build of the library and pgw.
 configure() {

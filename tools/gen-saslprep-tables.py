@@ -53,7 +53,6 @@ LCOUNT, VCOUNT, TCOUNT = 19, 21, 28
 SCOUNT = LCOUNT * VCOUNT * TCOUNT
 
 # Table encodings shared with src/auth/saslprep.c.
-DECOMP_LEN_BITS = 6     # low bits of a decomposition key: UTF-16 units
 CKPT_SHIFT = 4          # one offset checkpoint per 16 decomposition entries
 COMP_SECOND_BITS = 6    # low bits of a composition key: index of the second
 
@@ -201,26 +200,40 @@ def tables_header():
                          "each class holds up to the next entry's first code point"))
     sizes.append(("nf_ccc", 4 * len(ccc_vals)))
 
-    keys, data, ckpt = [], [], []
+    # Keys: the entries of each 256-code-point page are contiguous (the
+    # table is sorted), so a page index plus the low byte of each code point
+    # replaces a 32-bit key per entry.
+    pages, lows, lens, data, ckpt = [], [], [], [], []
     for i, (cp, units) in enumerate(decomps):
-        assert 0 < len(units) < (1 << DECOMP_LEN_BITS)
+        assert 0 < len(units) <= 0xFF
+        while len(pages) <= cp >> 8:
+            pages.append(i)
         if i % (1 << CKPT_SHIFT) == 0:
             assert len(data) <= 0xFFFF
             ckpt.append(len(data))
-        keys.append((cp << DECOMP_LEN_BITS) | len(units))
+        lows.append(cp & 0xFF)
+        lens.append(len(units))
         data.extend(units)
-    assert len(data) <= 0xFFFF
-    parts.append(c_array("uint32_t", "nf_decomp_key", keys, 6, "0x%07X",
-                         "Full compatibility decompositions (NFKD of one code point before "
-                         "reordering), Hangul syllables excluded: (code point << %d) | "
-                         "length in UTF-16 units, sorted" % DECOMP_LEN_BITS))
+    pages.append(len(decomps))
+    assert len(data) <= 0xFFFF and len(decomps) <= 0xFFFF
+    parts.append(c_array("uint16_t", "nf_decomp_page", pages, 8, "%5d",
+                         "Decompositions by page of 256 code points: the entries of page p "
+                         "are [nf_decomp_page[p], nf_decomp_page[p + 1]); the last page "
+                         "holding one is %d" % (len(pages) - 2)))
+    parts.append(c_array("uint8_t", "nf_decomp_low", lows, 12, "0x%02X",
+                         "Low byte of each entry's code point, sorted within its page: full "
+                         "compatibility decompositions (NFKD of one code point before "
+                         "reordering), Hangul syllables excluded"))
+    parts.append(c_array("uint8_t", "nf_decomp_len", lens, 16, "%2d",
+                         "Length of each entry's decomposition in UTF-16 units"))
     parts.append(c_array("uint16_t", "nf_decomp_ckpt", ckpt, 8, "%5d",
                          "Offset in nf_decomp_data of entry i << %d; later entries add the "
                          "lengths in between" % CKPT_SHIFT))
     parts.append(c_array("uint16_t", "nf_decomp_data", data, 8, "0x%04X",
                          "The decompositions, UTF-16 (supplementary code points as "
                          "surrogate pairs)"))
-    sizes += [("nf_decomp_key", 4 * len(keys)), ("nf_decomp_ckpt", 2 * len(ckpt)),
+    sizes += [("nf_decomp_page", 2 * len(pages)), ("nf_decomp_low", len(lows)),
+              ("nf_decomp_len", len(lens)), ("nf_decomp_ckpt", 2 * len(ckpt)),
               ("nf_decomp_data", 2 * len(data))]
 
     parts.append(c_array("uint32_t", "nf_comp_second", seconds, 8, "0x%05X",
@@ -249,12 +262,11 @@ def tables_header():
 #include <stdint.h>
 
 #define NF_UNICODE_VERSION "%s"
-#define NF_DECOMP_LEN_BITS %d
 #define NF_DECOMP_CKPT_SHIFT %d
 #define NF_COMP_SECOND_BITS %d
 
-""" % (UNICODE_VERSION, wrap_sizes(sizes), total, UNICODE_VERSION, DECOMP_LEN_BITS,
-       CKPT_SHIFT, COMP_SECOND_BITS)
+""" % (UNICODE_VERSION, wrap_sizes(sizes), total, UNICODE_VERSION, CKPT_SHIFT,
+       COMP_SECOND_BITS)
     return head + "\n".join(parts) + "\n#endif\n", sizes
 
 

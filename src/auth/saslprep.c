@@ -89,24 +89,26 @@ static uint8_t combining_class(uint32_t cp)
  * false when cp has none (Hangul syllables are not in the table). */
 static bool decomposition(uint32_t cp, const uint16_t **units, size_t *n)
 {
-    size_t lo = 0, hi = COUNT_OF(nf_decomp_key);
+    uint32_t page = cp >> 8;
+    if (page + 1 >= COUNT_OF(nf_decomp_page))
+        return false;
+    uint8_t low = (uint8_t)(cp & 0xFF);
+    size_t lo = nf_decomp_page[page], hi = nf_decomp_page[page + 1];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        uint32_t key = nf_decomp_key[mid] >> NF_DECOMP_LEN_BITS;
-        if (cp < key) {
+        if (low < nf_decomp_low[mid]) {
             hi = mid;
-        } else if (cp > key) {
+        } else if (low > nf_decomp_low[mid]) {
             lo = mid + 1;
         } else {
             /* Offsets are checkpointed every 2^SHIFT entries; add the
              * lengths of the entries between the checkpoint and this one. */
             size_t first = mid >> NF_DECOMP_CKPT_SHIFT << NF_DECOMP_CKPT_SHIFT;
             size_t off = nf_decomp_ckpt[mid >> NF_DECOMP_CKPT_SHIFT];
-            uint32_t mask = (1u << NF_DECOMP_LEN_BITS) - 1;
             for (size_t i = first; i < mid; i++)
-                off += nf_decomp_key[i] & mask;
+                off += nf_decomp_len[i];
             *units = &nf_decomp_data[off];
-            *n = nf_decomp_key[mid] & mask;
+            *n = nf_decomp_len[mid];
             return true;
         }
     }
