@@ -170,6 +170,13 @@ def normalisation_tables():
     return decomps, ccc, seconds, comps
 
 
+def decomp_long_len():
+    """The only decomposition length that does not fit a nibble."""
+    long_lens = {len(u) for _, u in normalisation_tables()[0] if len(u) > 15}
+    assert len(long_lens) == 1
+    return long_lens.pop()
+
+
 # ---- tables header --------------------------------------------------------
 
 def c_array(ctype, name, values, per_line, fmt, comment=None):
@@ -188,10 +195,17 @@ def tables_header():
     sizes = []
     parts = []
     for name, what, rs in stringprep_tables():
-        flat = [x for r in rs for x in r]
-        parts.append(c_array("uint32_t", name, flat, 8, "0x%05X",
-                             "%s: %d ranges" % (what, len(rs))))
-        sizes.append((name, 4 * len(flat)))
+        # The ranges below U+10000 as 16-bit pairs and the others as 32-bit
+        # pairs; the second part ends with a pair no code point is in, so it
+        # is never empty.
+        bmp = [x for r in rs if r[1] <= 0xFFFF for x in r]
+        sup = [x for r in rs if r[1] > 0xFFFF for x in r] + [0xFFFFFFFF, 0xFFFFFFFF]
+        assert all(r[1] <= 0xFFFF or r[0] > 0xFFFF for r in rs) and bmp
+        parts.append(c_array("uint16_t", name + "_bmp", bmp, 8, "0x%04X",
+                             "%s: %d ranges, first the %d below U+10000" %
+                             (what, len(rs), len(bmp) // 2)))
+        parts.append(c_array("uint32_t", name + "_sup", sup, 8, "0x%05X"))
+        sizes.append((name, 2 * len(bmp) + 4 * len(sup)))
 
     decomps, ccc, seconds, comps = normalisation_tables()
     ccc_vals = [(cp << 8) | c for cp, c in ccc]
@@ -216,6 +230,13 @@ def tables_header():
         data.extend(units)
     pages.append(len(decomps))
     assert len(data) <= 0xFFFF and len(decomps) <= 0xFFFF
+    # Lengths as nibbles, two per byte (entry i in the low nibble when i is
+    # even); 0 stands for the one length above 15 (U+FDFA's).
+    long_lens = {n for n in lens if n > 15}
+    assert len(long_lens) == 1
+    long_len = long_lens.pop()
+    nib = [0 if n > 15 else n for n in lens] + [0]
+    packed = [nib[i] | (nib[i + 1] << 4) for i in range(0, len(lens), 2)]
     parts.append(c_array("uint16_t", "nf_decomp_page", pages, 8, "%5d",
                          "Decompositions by page of 256 code points: the entries of page p "
                          "are [nf_decomp_page[p], nf_decomp_page[p + 1]); the last page "
@@ -224,8 +245,10 @@ def tables_header():
                          "Low byte of each entry's code point, sorted within its page: full "
                          "compatibility decompositions (NFKD of one code point before "
                          "reordering), Hangul syllables excluded"))
-    parts.append(c_array("uint8_t", "nf_decomp_len", lens, 16, "%2d",
-                         "Length of each entry's decomposition in UTF-16 units"))
+    parts.append(c_array("uint8_t", "nf_decomp_len", packed, 12, "0x%02X",
+                         "Length of each entry's decomposition in UTF-16 units, a nibble "
+                         "each: entry i in the low nibble of byte i / 2 when i is even, in "
+                         "the high one when odd; 0 means NF_DECOMP_LONG_LEN"))
     parts.append(c_array("uint16_t", "nf_decomp_ckpt", ckpt, 8, "%5d",
                          "Offset in nf_decomp_data of entry i << %d; later entries add the "
                          "lengths in between" % CKPT_SHIFT))
@@ -233,7 +256,7 @@ def tables_header():
                          "The decompositions, UTF-16 (supplementary code points as "
                          "surrogate pairs)"))
     sizes += [("nf_decomp_page", 2 * len(pages)), ("nf_decomp_low", len(lows)),
-              ("nf_decomp_len", len(lens)), ("nf_decomp_ckpt", 2 * len(ckpt)),
+              ("nf_decomp_len", len(packed)), ("nf_decomp_ckpt", 2 * len(ckpt)),
               ("nf_decomp_data", 2 * len(data))]
 
     parts.append(c_array("uint32_t", "nf_comp_second", seconds, 8, "0x%05X",
@@ -263,10 +286,11 @@ def tables_header():
 
 #define NF_UNICODE_VERSION "%s"
 #define NF_DECOMP_CKPT_SHIFT %d
+#define NF_DECOMP_LONG_LEN %d
 #define NF_COMP_SECOND_BITS %d
 
 """ % (UNICODE_VERSION, wrap_sizes(sizes), total, UNICODE_VERSION, CKPT_SHIFT,
-       COMP_SECOND_BITS)
+       decomp_long_len(), COMP_SECOND_BITS)
     return head + "\n".join(parts) + "\n#endif\n", sizes
 
 

@@ -53,8 +53,10 @@
 
 /* ---- table lookups ------------------------------------------------------ */
 
-/* r holds n values: inclusive [first, last] pairs, sorted. */
-static bool in_ranges(uint32_t cp, const uint32_t *r, size_t n)
+/* r holds n values: inclusive [first, last] pairs, sorted. The tables keep
+ * the ranges below U+10000 in 16-bit pairs (_bmp) and the others in 32-bit
+ * pairs (_sup), which halves most of them. */
+static bool in_ranges16(uint32_t cp, const uint16_t *r, size_t n)
 {
     size_t lo = 0, hi = n / 2;
     while (lo < hi) {
@@ -69,7 +71,24 @@ static bool in_ranges(uint32_t cp, const uint32_t *r, size_t n)
     return false;
 }
 
-#define IN_TABLE(cp, t) in_ranges((cp), (t), COUNT_OF(t))
+static bool in_ranges32(uint32_t cp, const uint32_t *r, size_t n)
+{
+    size_t lo = 0, hi = n / 2;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < r[2 * mid])
+            hi = mid;
+        else if (cp > r[2 * mid + 1])
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+
+#define IN_TABLE(cp, t)                                                                  \
+    ((cp) <= 0xFFFFu ? in_ranges16((cp), t##_bmp, COUNT_OF(t##_bmp))                    \
+                     : in_ranges32((cp), t##_sup, COUNT_OF(t##_sup)))
 
 static uint8_t combining_class(uint32_t cp)
 {
@@ -87,6 +106,13 @@ static uint8_t combining_class(uint32_t cp)
 
 /* cp's full compatibility decomposition as UTF-16 units of the table;
  * false when cp has none (Hangul syllables are not in the table). */
+/* Entry i's decomposition length in UTF-16 units (a nibble each). */
+static size_t decomp_len(size_t i)
+{
+    size_t v = (size_t)(nf_decomp_len[i / 2] >> (i % 2 * 4)) & 0xF;
+    return v != 0 ? v : NF_DECOMP_LONG_LEN;
+}
+
 static bool decomposition(uint32_t cp, const uint16_t **units, size_t *n)
 {
     uint32_t page = cp >> 8;
@@ -106,9 +132,9 @@ static bool decomposition(uint32_t cp, const uint16_t **units, size_t *n)
             size_t first = mid >> NF_DECOMP_CKPT_SHIFT << NF_DECOMP_CKPT_SHIFT;
             size_t off = nf_decomp_ckpt[mid >> NF_DECOMP_CKPT_SHIFT];
             for (size_t i = first; i < mid; i++)
-                off += nf_decomp_len[i];
+                off += decomp_len(i);
             *units = &nf_decomp_data[off];
-            *n = nf_decomp_len[mid];
+            *n = decomp_len(mid);
             return true;
         }
     }
