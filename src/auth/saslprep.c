@@ -104,8 +104,6 @@ static uint8_t combining_class(uint32_t cp)
     return (uint8_t)(nf_ccc[lo] & 0xFF);
 }
 
-/* cp's full compatibility decomposition as UTF-16 units of the table;
- * false when cp has none (Hangul syllables are not in the table). */
 /* Entry i's decomposition length in UTF-16 units (a nibble each). */
 static size_t decomp_len(size_t i)
 {
@@ -113,8 +111,43 @@ static size_t decomp_len(size_t i)
     return v != 0 ? v : NF_DECOMP_LONG_LEN;
 }
 
-static bool decomposition(uint32_t cp, const uint16_t **units, size_t *n)
+/* The target of cp if it lies in a run of singleton decompositions. */
+static bool run_target(uint32_t cp, uint32_t *target)
 {
+    size_t lo = 0, hi = COUNT_OF(nf_run_key);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint32_t first = nf_run_key[mid] >> 8;
+        if (cp < first)
+            hi = mid;
+        else if (cp - first > (nf_run_key[mid] & 0xFF))
+            lo = mid + 1;
+        else {
+            *target = nf_run_target[mid] + (cp - first);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* cp's full compatibility decomposition as UTF-16 units, in the table or
+ * (for a run) in tmp; false when cp has none (Hangul syllables are not in
+ * the table). */
+static bool decomposition(uint32_t cp, const uint16_t **units, size_t *n, uint16_t tmp[2])
+{
+    uint32_t target;
+    if (run_target(cp, &target)) {
+        if (target > 0xFFFF) {
+            tmp[0] = (uint16_t)(0xD800u + ((target - 0x10000u) >> 10));
+            tmp[1] = (uint16_t)(0xDC00u + ((target - 0x10000u) & 0x3FFu));
+            *n = 2;
+        } else {
+            tmp[0] = (uint16_t)target;
+            *n = 1;
+        }
+        *units = tmp;
+        return true;
+    }
     uint32_t page = cp >> 8;
     if (page + 1 >= COUNT_OF(nf_decomp_page))
         return false;
@@ -152,8 +185,9 @@ static size_t decomposed_len(uint32_t cp)
     if (cp >= SBASE && cp < SBASE + SCOUNT)
         return (cp - SBASE) % TCOUNT != 0 ? 3 : 2;
     const uint16_t *u;
+    uint16_t tmp[2];
     size_t n;
-    if (!decomposition(cp, &u, &n))
+    if (!decomposition(cp, &u, &n, tmp))
         return 1;
     size_t cps = n;
     for (size_t i = 0; i < n; i++)
@@ -174,8 +208,9 @@ static void decompose(uint32_t cp, uint32_t *out, size_t *o)
         return;
     }
     const uint16_t *u;
+    uint16_t tmp[2];
     size_t n;
-    if (!decomposition(cp, &u, &n)) {
+    if (!decomposition(cp, &u, &n, tmp)) {
         out[(*o)++] = cp;
         return;
     }
@@ -228,7 +263,7 @@ static bool compose(uint32_t a, uint32_t b, uint32_t *out)
         } else if (key > nf_comp_key[mid]) {
             lo = mid + 1;
         } else {
-            *out = nf_comp_result[mid];
+            *out = (uint32_t)((int32_t)a + nf_comp_delta[mid]);
             return true;
         }
     }
