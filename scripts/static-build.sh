@@ -15,7 +15,9 @@
 #
 # Each build is configured in PGW_STATIC_BUILD_ROOT/<kind> (default
 # build-static/) with buildtype=minsize, LTO, and function/data sections so
-# the linker's --gc-sections drops what a program does not call. OUTDIR
+# the linker's --gc-sections drops what a program does not call; without
+# unwind tables (C, no exceptions: no .eh_frame) and with -z noseparate-code
+# (no page padding between headers, code and read-only data). OUTDIR
 # defaults to PGW_STATIC_BUILD_ROOT/out. Prints one "STATIC <kind> <file>
 # <bytes>" line per artefact on stdout; the log goes to stderr.
 #
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     -o) OUT=$2; shift 2 ;;
     musl | glibc-tls | lib-notls) KINDS+=("$1"); shift ;;
     all) KINDS+=(musl glibc-tls lib-notls); shift ;;
-    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "static-build.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
