@@ -118,8 +118,10 @@ int main(void)
     return 0;
 }
 EOF
-cc -Os -flto -ffunction-sections -fdata-sections -c "$WORK/openssl_only.c" -o "$WORK/openssl_only.o"
-cc -static -Os -flto -Wl,--gc-sections -s -o "$WORK/openssl_only" "$WORK/openssl_only.o" \
+cc -Os -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
+    -c "$WORK/openssl_only.c" -o "$WORK/openssl_only.o"
+cc -static -Os -flto -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,--gc-sections \
+    -Wl,-z,noseparate-code -s -o "$WORK/openssl_only" "$WORK/openssl_only.o" \
     -lssl -lcrypto -pthread 2>/dev/null || die "could not link the OpenSSL-only baseline"
 OPENSSL_ONLY=$(stat -c %s "$WORK/openssl_only")
 

@@ -15,7 +15,9 @@
 #
 # Each build is configured in PGW_STATIC_BUILD_ROOT/<kind> (default
 # build-static/) with buildtype=minsize, LTO, and function/data sections so
-# the linker's --gc-sections drops what a program does not call. OUTDIR
+# the linker's --gc-sections drops what a program does not call; without
+# unwind tables (C, no exceptions: no .eh_frame) and with -z noseparate-code
+# (no page padding between headers, code and read-only data). OUTDIR
 # defaults to PGW_STATIC_BUILD_ROOT/out. Prints one "STATIC <kind> <file>
 # <bytes>" line per artefact on stdout; the log goes to stderr.
 #
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     -o) OUT=$2; shift 2 ;;
     musl | glibc-tls | lib-notls) KINDS+=("$1"); shift ;;
     all) KINDS+=(musl glibc-tls lib-notls); shift ;;
-    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "static-build.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -51,9 +53,11 @@ die() { log "$*"; exit 1; }
 # fuzzers (they need cmocka/libpq, which have no static or musl builds).
 COMMON_OPTS=(-Dtests=disabled -Dexamples=false -Dbench=disabled -Dfuzzing=none
              -Ddefault_library=both --buildtype=minsize -Db_lto=true
-             "-Dc_args=-ffunction-sections -fdata-sections")
-SIZE_CFLAGS=(-Os -flto -ffunction-sections -fdata-sections)
-LINK_FLAGS=(-static -Os -flto -Wl,--gc-sections -s)
+             "-Dc_args=-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables")
+SIZE_CFLAGS=(-Os -flto -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+             -fno-unwind-tables)
+LINK_FLAGS=(-static -Os -flto -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,--gc-sections
+            -Wl,-z,noseparate-code -s)
 
 # configure DIR CC [MESON OPTION]...: a fresh build of the library and pgw.
 configure() {
@@ -102,7 +106,10 @@ build_musl() {
     PKG_CONFIG_LIBDIR=$empty PKG_CONFIG_PATH= configure "$dir" musl-gcc \
         -Dtls=disabled -Dcrypto=builtin
     rmdir "$empty"
-    link musl-gcc "$dir" musl
+    # musl applies no RELRO in a static executable (only its dynamic
+    # linker mprotects PT_GNU_RELRO), so the page of padding the linker
+    # inserts to align the RELRO region buys nothing here.
+    link musl-gcc "$dir" musl -Wl,-z,norelro
 }
 
 build_glibc_tls() {

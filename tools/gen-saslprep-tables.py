@@ -53,9 +53,9 @@ LCOUNT, VCOUNT, TCOUNT = 19, 21, 28
 SCOUNT = LCOUNT * VCOUNT * TCOUNT
 
 # Table encodings shared with src/auth/saslprep.c.
-DECOMP_LEN_BITS = 6     # low bits of a decomposition key: UTF-16 units
 CKPT_SHIFT = 4          # one offset checkpoint per 16 decomposition entries
 COMP_SECOND_BITS = 6    # low bits of a composition key: index of the second
+RUN_MIN = 4             # shortest run of singleton decompositions kept as a run
 
 
 def need_unicode_version():
@@ -171,6 +171,13 @@ def normalisation_tables():
     return decomps, ccc, seconds, comps
 
 
+def decomp_long_len():
+    """The only decomposition length that does not fit a nibble."""
+    long_lens = {len(u) for _, u in normalisation_tables()[0] if len(u) > 15}
+    assert len(long_lens) == 1
+    return long_lens.pop()
+
+
 # ---- tables header --------------------------------------------------------
 
 def c_array(ctype, name, values, per_line, fmt, comment=None):
@@ -189,10 +196,17 @@ def tables_header():
     sizes = []
     parts = []
     for name, what, rs in stringprep_tables():
-        flat = [x for r in rs for x in r]
-        parts.append(c_array("uint32_t", name, flat, 8, "0x%05X",
-                             "%s: %d ranges" % (what, len(rs))))
-        sizes.append((name, 4 * len(flat)))
+        # The ranges below U+10000 as 16-bit pairs and the others as 32-bit
+        # pairs; the second part ends with a pair no code point is in, so it
+        # is never empty.
+        bmp = [x for r in rs if r[1] <= 0xFFFF for x in r]
+        sup = [x for r in rs if r[1] > 0xFFFF for x in r] + [0xFFFFFFFF, 0xFFFFFFFF]
+        assert all(r[1] <= 0xFFFF or r[0] > 0xFFFF for r in rs) and bmp
+        parts.append(c_array("uint16_t", name + "_bmp", bmp, 8, "0x%04X",
+                             "%s: %d ranges, first the %d below U+10000" %
+                             (what, len(rs), len(bmp) // 2)))
+        parts.append(c_array("uint32_t", name + "_sup", sup, 8, "0x%05X"))
+        sizes.append((name, 2 * len(bmp) + 4 * len(sup)))
 
     decomps, ccc, seconds, comps = normalisation_tables()
     ccc_vals = [(cp << 8) | c for cp, c in ccc]
@@ -201,26 +215,76 @@ def tables_header():
                          "each class holds up to the next entry's first code point"))
     sizes.append(("nf_ccc", 4 * len(ccc_vals)))
 
-    keys, data, ckpt = [], [], []
+    # Runs: consecutive code points that each decompose to one code point,
+    # the targets consecutive too (mathematical alphanumerics, fullwidth
+    # forms, ...), are kept as (first, count, first target) instead of one
+    # entry each.
+    runs, cur = [], None
+    for cp, units in decomps:
+        full = full_decomposition(cp)
+        if len(full) == 1 and cur is not None and cur[0] + cur[1] == cp and \
+                cur[2] + cur[1] == full[0] and cur[1] < 0x100:
+            cur[1] += 1
+            continue
+        if cur is not None:
+            runs.append(cur)
+        cur = [cp, 1, full[0]] if len(full) == 1 else None
+    if cur is not None:
+        runs.append(cur)
+    runs = [r for r in runs if r[1] >= RUN_MIN]
+    in_run = {r[0] + i for r in runs for i in range(r[1])}
+    decomps = [(cp, u) for cp, u in decomps if cp not in in_run]
+    parts.append(c_array("uint32_t", "nf_run_key", [(f << 8) | (n - 1) for f, n, _ in runs], 6,
+                         "0x%07X",
+                         "Runs of singleton decompositions: (first code point << 8) | "
+                         "(count - 1), sorted; code point first + i decomposes to "
+                         "nf_run_target[r] + i"))
+    parts.append(c_array("uint32_t", "nf_run_target", [t for _, _, t in runs], 8, "0x%05X"))
+    sizes += [("nf_run_key", 4 * len(runs)), ("nf_run_target", 4 * len(runs))]
+
+    # Keys: the entries of each 256-code-point page are contiguous (the
+    # table is sorted), so a page index plus the low byte of each code point
+    # replaces a 32-bit key per entry.
+    pages, lows, lens, data, ckpt = [], [], [], [], []
     for i, (cp, units) in enumerate(decomps):
-        assert 0 < len(units) < (1 << DECOMP_LEN_BITS)
+        assert 0 < len(units) <= 0xFF
+        while len(pages) <= cp >> 8:
+            pages.append(i)
         if i % (1 << CKPT_SHIFT) == 0:
             assert len(data) <= 0xFFFF
             ckpt.append(len(data))
-        keys.append((cp << DECOMP_LEN_BITS) | len(units))
+        lows.append(cp & 0xFF)
+        lens.append(len(units))
         data.extend(units)
-    assert len(data) <= 0xFFFF
-    parts.append(c_array("uint32_t", "nf_decomp_key", keys, 6, "0x%07X",
-                         "Full compatibility decompositions (NFKD of one code point before "
-                         "reordering), Hangul syllables excluded: (code point << %d) | "
-                         "length in UTF-16 units, sorted" % DECOMP_LEN_BITS))
+    pages.append(len(decomps))
+    assert len(data) <= 0xFFFF and len(decomps) <= 0xFFFF
+    # Lengths as nibbles, two per byte (entry i in the low nibble when i is
+    # even); 0 stands for the one length above 15 (U+FDFA's).
+    long_lens = {n for n in lens if n > 15}
+    assert len(long_lens) == 1
+    long_len = long_lens.pop()
+    nib = [0 if n > 15 else n for n in lens] + [0]
+    packed = [nib[i] | (nib[i + 1] << 4) for i in range(0, len(lens), 2)]
+    parts.append(c_array("uint16_t", "nf_decomp_page", pages, 8, "%5d",
+                         "Decompositions by page of 256 code points: the entries of page p "
+                         "are [nf_decomp_page[p], nf_decomp_page[p + 1]); the last page "
+                         "holding one is %d" % (len(pages) - 2)))
+    parts.append(c_array("uint8_t", "nf_decomp_low", lows, 12, "0x%02X",
+                         "Low byte of each entry's code point, sorted within its page: full "
+                         "compatibility decompositions (NFKD of one code point before "
+                         "reordering), Hangul syllables excluded"))
+    parts.append(c_array("uint8_t", "nf_decomp_len", packed, 12, "0x%02X",
+                         "Length of each entry's decomposition in UTF-16 units, a nibble "
+                         "each: entry i in the low nibble of byte i / 2 when i is even, in "
+                         "the high one when odd; 0 means NF_DECOMP_LONG_LEN"))
     parts.append(c_array("uint16_t", "nf_decomp_ckpt", ckpt, 8, "%5d",
                          "Offset in nf_decomp_data of entry i << %d; later entries add the "
                          "lengths in between" % CKPT_SHIFT))
     parts.append(c_array("uint16_t", "nf_decomp_data", data, 8, "0x%04X",
                          "The decompositions, UTF-16 (supplementary code points as "
                          "surrogate pairs)"))
-    sizes += [("nf_decomp_key", 4 * len(keys)), ("nf_decomp_ckpt", 2 * len(ckpt)),
+    sizes += [("nf_decomp_page", 2 * len(pages)), ("nf_decomp_low", len(lows)),
+              ("nf_decomp_len", len(packed)), ("nf_decomp_ckpt", 2 * len(ckpt)),
               ("nf_decomp_data", 2 * len(data))]
 
     parts.append(c_array("uint32_t", "nf_comp_second", seconds, 8, "0x%05X",
@@ -229,10 +293,13 @@ def tables_header():
     parts.append(c_array("uint32_t", "nf_comp_key", [k for k, _ in comps], 6, "0x%07X",
                          "Primary composites by pair: (first << %d) | index of the second "
                          "in nf_comp_second, sorted" % COMP_SECOND_BITS))
-    parts.append(c_array("uint32_t", "nf_comp_result", [c for _, c in comps], 8, "0x%05X",
-                         "The composite for nf_comp_key[i]"))
+    deltas = [c - (k >> COMP_SECOND_BITS) for k, c in comps]
+    assert all(-0x8000 <= d <= 0x7FFF for d in deltas)
+    parts.append(c_array("int16_t", "nf_comp_delta", deltas, 8, "%6d",
+                         "The composite for nf_comp_key[i], minus the pair's first code "
+                         "point"))
     sizes += [("nf_comp_second", 4 * len(seconds)), ("nf_comp_key", 4 * len(comps)),
-              ("nf_comp_result", 4 * len(comps))]
+              ("nf_comp_delta", 2 * len(comps))]
 
     total = sum(s for _, s in sizes)
     head = """/* Generated by tools/gen-saslprep-tables.py; do not edit, rerun it.
@@ -249,12 +316,12 @@ def tables_header():
 #include <stdint.h>
 
 #define NF_UNICODE_VERSION "%s"
-#define NF_DECOMP_LEN_BITS %d
 #define NF_DECOMP_CKPT_SHIFT %d
+#define NF_DECOMP_LONG_LEN %d
 #define NF_COMP_SECOND_BITS %d
 
-""" % (UNICODE_VERSION, wrap_sizes(sizes), total, UNICODE_VERSION, DECOMP_LEN_BITS,
-       CKPT_SHIFT, COMP_SECOND_BITS)
+""" % (UNICODE_VERSION, wrap_sizes(sizes), total, UNICODE_VERSION, CKPT_SHIFT,
+       decomp_long_len(), COMP_SECOND_BITS)
     return head + "\n".join(parts) + "\n#endif\n", sizes
 
 

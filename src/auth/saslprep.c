@@ -53,8 +53,10 @@
 
 /* ---- table lookups ------------------------------------------------------ */
 
-/* r holds n values: inclusive [first, last] pairs, sorted. */
-static bool in_ranges(uint32_t cp, const uint32_t *r, size_t n)
+/* r holds n values: inclusive [first, last] pairs, sorted. The tables keep
+ * the ranges below U+10000 in 16-bit pairs (_bmp) and the others in 32-bit
+ * pairs (_sup), which halves most of them. */
+static bool in_ranges16(uint32_t cp, const uint16_t *r, size_t n)
 {
     size_t lo = 0, hi = n / 2;
     while (lo < hi) {
@@ -69,7 +71,24 @@ static bool in_ranges(uint32_t cp, const uint32_t *r, size_t n)
     return false;
 }
 
-#define IN_TABLE(cp, t) in_ranges((cp), (t), COUNT_OF(t))
+static bool in_ranges32(uint32_t cp, const uint32_t *r, size_t n)
+{
+    size_t lo = 0, hi = n / 2;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < r[2 * mid])
+            hi = mid;
+        else if (cp > r[2 * mid + 1])
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+
+#define IN_TABLE(cp, t)                                                                  \
+    ((cp) <= 0xFFFFu ? in_ranges16((cp), t##_bmp, COUNT_OF(t##_bmp))                    \
+                     : in_ranges32((cp), t##_sup, COUNT_OF(t##_sup)))
 
 static uint8_t combining_class(uint32_t cp)
 {
@@ -85,28 +104,70 @@ static uint8_t combining_class(uint32_t cp)
     return (uint8_t)(nf_ccc[lo] & 0xFF);
 }
 
-/* cp's full compatibility decomposition as UTF-16 units of the table;
- * false when cp has none (Hangul syllables are not in the table). */
-static bool decomposition(uint32_t cp, const uint16_t **units, size_t *n)
+/* Entry i's decomposition length in UTF-16 units (a nibble each). */
+static size_t decomp_len(size_t i)
 {
-    size_t lo = 0, hi = COUNT_OF(nf_decomp_key);
+    size_t v = (size_t)(nf_decomp_len[i / 2] >> (i % 2 * 4)) & 0xF;
+    return v != 0 ? v : NF_DECOMP_LONG_LEN;
+}
+
+/* The target of cp if it lies in a run of singleton decompositions. */
+static bool run_target(uint32_t cp, uint32_t *target)
+{
+    size_t lo = 0, hi = COUNT_OF(nf_run_key);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        uint32_t key = nf_decomp_key[mid] >> NF_DECOMP_LEN_BITS;
-        if (cp < key) {
+        uint32_t first = nf_run_key[mid] >> 8;
+        if (cp < first)
             hi = mid;
-        } else if (cp > key) {
+        else if (cp - first > (nf_run_key[mid] & 0xFF))
+            lo = mid + 1;
+        else {
+            *target = nf_run_target[mid] + (cp - first);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* cp's full compatibility decomposition as UTF-16 units, in the table or
+ * (for a run) in tmp; false when cp has none (Hangul syllables are not in
+ * the table). */
+static bool decomposition(uint32_t cp, const uint16_t **units, size_t *n, uint16_t tmp[2])
+{
+    uint32_t target;
+    if (run_target(cp, &target)) {
+        if (target > 0xFFFF) {
+            tmp[0] = (uint16_t)(0xD800u + ((target - 0x10000u) >> 10));
+            tmp[1] = (uint16_t)(0xDC00u + ((target - 0x10000u) & 0x3FFu));
+            *n = 2;
+        } else {
+            tmp[0] = (uint16_t)target;
+            *n = 1;
+        }
+        *units = tmp;
+        return true;
+    }
+    uint32_t page = cp >> 8;
+    if (page + 1 >= COUNT_OF(nf_decomp_page))
+        return false;
+    uint8_t low = (uint8_t)(cp & 0xFF);
+    size_t lo = nf_decomp_page[page], hi = nf_decomp_page[page + 1];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (low < nf_decomp_low[mid]) {
+            hi = mid;
+        } else if (low > nf_decomp_low[mid]) {
             lo = mid + 1;
         } else {
             /* Offsets are checkpointed every 2^SHIFT entries; add the
              * lengths of the entries between the checkpoint and this one. */
             size_t first = mid >> NF_DECOMP_CKPT_SHIFT << NF_DECOMP_CKPT_SHIFT;
             size_t off = nf_decomp_ckpt[mid >> NF_DECOMP_CKPT_SHIFT];
-            uint32_t mask = (1u << NF_DECOMP_LEN_BITS) - 1;
             for (size_t i = first; i < mid; i++)
-                off += nf_decomp_key[i] & mask;
+                off += decomp_len(i);
             *units = &nf_decomp_data[off];
-            *n = nf_decomp_key[mid] & mask;
+            *n = decomp_len(mid);
             return true;
         }
     }
@@ -124,8 +185,9 @@ static size_t decomposed_len(uint32_t cp)
     if (cp >= SBASE && cp < SBASE + SCOUNT)
         return (cp - SBASE) % TCOUNT != 0 ? 3 : 2;
     const uint16_t *u;
+    uint16_t tmp[2];
     size_t n;
-    if (!decomposition(cp, &u, &n))
+    if (!decomposition(cp, &u, &n, tmp))
         return 1;
     size_t cps = n;
     for (size_t i = 0; i < n; i++)
@@ -146,8 +208,9 @@ static void decompose(uint32_t cp, uint32_t *out, size_t *o)
         return;
     }
     const uint16_t *u;
+    uint16_t tmp[2];
     size_t n;
-    if (!decomposition(cp, &u, &n)) {
+    if (!decomposition(cp, &u, &n, tmp)) {
         out[(*o)++] = cp;
         return;
     }
@@ -200,7 +263,7 @@ static bool compose(uint32_t a, uint32_t b, uint32_t *out)
         } else if (key > nf_comp_key[mid]) {
             lo = mid + 1;
         } else {
-            *out = nf_comp_result[mid];
+            *out = (uint32_t)((int32_t)a + nf_comp_delta[mid]);
             return true;
         }
     }
