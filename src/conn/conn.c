@@ -7,6 +7,7 @@
 
 #include "conn/conn_int.h"
 #include "conn/conninfo_int.h"
+#include "conn/cursor_int.h"
 #include "conn/extended_int.h"
 #include "conn/pipeline_int.h"
 
@@ -252,6 +253,7 @@ void pgwi_conn_restart(pgw_conn *c)
     c->cancel_key_len = 0;
     c->tx = 0;
     c->abandoned = 0;
+    c->abandoned_ext = 0;
     c->auth_code = -1;
     memset(c->lo_fn, 0, sizeof c->lo_fn); /* another server: look them up again */
     c->state = PGW_CONN_NEW;
@@ -639,6 +641,8 @@ void pgwi_conn_detach_cursor(pgw_conn *c)
 {
     if (c->active == NULL)
         return;
+    if (c->abandoned < 64 && c->active->x != NULL)
+        c->abandoned_ext |= (uint64_t)1 << c->abandoned;
     c->abandoned++;
     c->active = NULL;
 }

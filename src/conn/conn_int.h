@@ -238,6 +238,12 @@ struct pgw_conn {
     /* queries */
     pgw_cursor *active;  /* the cursor that owns the next results */
     size_t abandoned;    /* ReadyForQuery messages still owed to freed cursors */
+    /* Bit i: the i-th oldest of those exchanges used the extended protocol.
+     * Its COPY FROM STDIN, failed by the drain, needs a Sync after CopyFail
+     * (the server ignored the exchange's own Sync in copy mode); a simple
+     * Query's must not get one (an extra ReadyForQuery). Past 64 exchanges
+     * the bit is lost and such a COPY waits on the server's Sync. */
+    uint64_t abandoned_ext;
     struct pgwi_pipe *pipe; /* pipeline mode (pipeline.c); NULL outside it */
 
     /* The blocking driver's slot (src/io): transport handle and its

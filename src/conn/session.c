@@ -51,10 +51,12 @@ pgw_status pgwi_conn_drain(pgw_conn *c)
                 return pgwi_conn_break(c, PGW_E_PROTOCOL, "ReadyForQuery: malformed message");
             c->tx = st;
             c->abandoned--;
+            c->abandoned_ext >>= 1;
             break;
         }
         case PGW_BE_COPY_IN_RESPONSE:
-            if (pgw_build_copy_fail(&c->out, "query abandoned by the client") != PGW_OK)
+            if (pgw_build_copy_fail(&c->out, "query abandoned by the client") != PGW_OK ||
+                ((c->abandoned_ext & 1u) != 0 && pgw_build_sync(&c->out) != PGW_OK))
                 return pgwi_conn_break(c, PGW_E_NOMEM, "out of memory");
             break;
         case PGW_BE_ERROR_RESPONSE:

@@ -285,6 +285,77 @@ static void test_copy_free_mid_copy_in_fails_the_copy(void **s)
     rig_free(&r);
 }
 
+/* A cursor freed before its COPY FROM STDIN started: the engine fails the
+ * COPY as the answer arrives. Through the extended protocol the server
+ * ignored the exchange's Sync in copy mode and now waits for one, so
+ * CopyFail needs a Sync after it; a simple Query's must not get one (an
+ * extra ReadyForQuery would be owed to nobody). */
+static void abandoned_copy_in(bool extended)
+{
+    const int16_t fmts[] = {0};
+    fs_script *sc = session_start();
+    if (extended) {
+        fs_expect_parse(sc, "COPY t FROM STDIN");
+        fs_expect_bind(sc);
+        fs_expect_describe(sc, 'P');
+        fs_expect_execute(sc);
+        fs_expect_sync(sc);
+        fs_send_parse_complete(sc);
+        fs_send_bind_complete(sc);
+        fs_send_no_data(sc);
+    } else {
+        fs_expect_query(sc, "COPY t FROM STDIN");
+    }
+    fs_send_copy_in_response(sc, 0, fmts, 1);
+    fs_expect_copy_fail(sc);
+    if (extended)
+        fs_expect_sync(sc);
+    fs_send_error_msg(sc, "ERROR", "57014", "COPY from stdin failed: query abandoned by the client");
+    fs_send_ready(sc, 'I');
+    fs_expect_query(sc, "SELECT 1");
+    fs_send_command_complete(sc, "SELECT 0");
+    fs_send_ready(sc, 'I');
+    rig r;
+    open_rig(&r, sc, 0);
+    r.c->cache_size_option = -1; /* one exchange: Parse/Bind/Describe/Execute/Sync */
+    pgw_cursor *cur = NULL;
+    if (extended)
+        assert_int_equal(pgw_query_params_send(r.c, "COPY t FROM STDIN", NULL, 0, NULL, 0, &cur),
+                         PGW_OK);
+    else
+        assert_int_equal(pgw_query_send(r.c, "COPY t FROM STDIN", &cur), PGW_OK);
+    pgw_cursor_free(cur);
+    /* The idle engine drains what is owed (an event loop's step). */
+    pgw_status rc;
+    while ((rc = pgw_conn_step(r.c)) == PGW_WANT_READ || rc == PGW_WANT_WRITE)
+        if (!rig_shuttle(&r))
+            fail_msg("engine stalled draining the abandoned COPY (%s)", pgw_status_name(rc));
+    assert_int_equal(rc, PGW_OK);
+    assert_int_equal(pgw_conn_get_state(r.c), PGW_CONN_IDLE);
+    cur = NULL;
+    assert_int_equal(pgw_query_send(r.c, "SELECT 1", &cur), PGW_OK);
+    assert_int_equal(rig_cursor(&r, cur, true), PGW_OK);
+    assert_int_equal(rig_cursor(&r, cur, true), PGW_END);
+    pgw_cursor_free(cur);
+    const char *why = NULL;
+    if (fs_failed(r.fs, &why))
+        fail_msg("script: %s", why);
+    assert_true(fs_done(r.fs));
+    rig_free(&r);
+}
+
+static void test_copy_abandoned_extended_copy_in_gets_copy_fail_and_sync(void **s)
+{
+    (void)s;
+    abandoned_copy_in(true);
+}
+
+static void test_copy_abandoned_simple_copy_in_gets_copy_fail_only(void **s)
+{
+    (void)s;
+    abandoned_copy_in(false);
+}
+
 static void test_copy_begin_of_non_copy_and_of_failing_statement(void **s)
 {
     (void)s;
@@ -535,6 +606,8 @@ int main(void)
         cmocka_unit_test(test_copy_in_server_error_is_seen_by_poll),
         cmocka_unit_test(test_copy_fail_sends_copy_fail_and_reports_57014),
         cmocka_unit_test(test_copy_free_mid_copy_in_fails_the_copy),
+        cmocka_unit_test(test_copy_abandoned_extended_copy_in_gets_copy_fail_and_sync),
+        cmocka_unit_test(test_copy_abandoned_simple_copy_in_gets_copy_fail_only),
         cmocka_unit_test(test_copy_begin_of_non_copy_and_of_failing_statement),
         cmocka_unit_test(test_copy_hostile_server_before_copy_mode),
         cmocka_unit_test(test_copy_hostile_copy_messages_during_copy),
