@@ -1,8 +1,13 @@
 /* Fuzz the time-zone parsers: an even first byte feeds the rest to the
  * TZif parser, an odd one to the POSIX TZ string parser. Invariants: only
  * documented statuses and nothing allocated on failure; parsed rules
- * answer every lookup with an offset under 25 hours and a NUL-terminated
- * abbreviation, and render timestamps in every DateStyle. */
+ * answer every lookup with an offset under 26 hours and a NUL-terminated
+ * abbreviation, and render timestamps in every DateStyle.
+ *
+ * 26, not 25: POSIX allows a standard offset of up to 24:59:59 and a
+ * daylight time with no offset of its own is one hour ahead of it, so
+ * "AEST-24AEDT,M10.1.0,M4.1.0/3" is +25:00 in summer (found by this
+ * harness with a bound of 25; kept as the seed posix_dst_25h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pgw_tz_info zi;
         if (pgw_tz_lookup(tz, instants[i], &zi) != PGW_OK)
             abort();
-        if (zi.utc_offset <= -90000 || zi.utc_offset >= 90000 ||
+        if (zi.utc_offset <= -93600 || zi.utc_offset >= 93600 ||
             memchr(zi.abbr, '\0', sizeof zi.abbr) == NULL)
             abort();
     }
