@@ -6,8 +6,8 @@
 #
 # Stage 1 builds pgw with musl through scripts/static-build.sh (TLS
 # disabled, builtin crypto: the binary needs no library at all). Stage 2 is
-# an empty image with that one file. Untested on the machine that wrote it
-# (no Docker there); the build script itself is tested.
+# an empty image with that one file. Not built where it was written (no
+# Docker there); the build stage's command was run there and works.
 
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
