@@ -18,6 +18,7 @@ CHECK is one of:
   copy                  examples/copy: exact output
   listen                examples/listen: exact output (LISTEN/NOTIFY)
   cancel                examples/cancel: exact output (three ways to cancel)
+  jsonb                 examples/jsonb: exact output (@> with a GIN index)
   many-conns            examples/many_conns: 100 non-blocking connections from one
                         thread (poll, and epoll on Linux) through the fixture's
                         session-mode pgbouncer, and 40 straight to the server
@@ -494,6 +495,34 @@ def pipeline(args, fx):
     compare(out, want, "pipeline")
 
 
+def jsonb(args, fx):
+    schema = fresh_schema(args, fx, "ex_jsonb")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.jsonb, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"jsonb exited with {rc}: {err.strip()}")
+    want = ("inserted 6 documents\n"
+            'doc @> {"category": "mechanical"}:\n  1 SIM Tray\n  3 Vibrator\n  5 Home Button\n'
+            'doc @> {"tags": ["waterproof"]}:\n  2 Speaker\n  5 Home Button\n'
+            'doc @> {"vendor": "3M Corp", "tags": ["small"]}:\n  1 SIM Tray\n  5 Home Button\n'
+            'doc @> {"specs": {"bands": ["5G"]}}:\n  4 Antenna\n'
+            "weight by category:\n"
+            "  audio: 1 parts, 3.5 g\n  mechanical: 3 parts, 3.7 g\n  radio: 2 parts, 4.9 g\n"
+            "updated 1 row; part 4 is now:\n"
+            '  {"name": "Antenna", "tags": ["small", "waterproof"], "specs": {"bands": ["LTE", '
+            '"5G"], "weight_g": 0.8}, "stock": 120, "vendor": "Murata", "category": "radio"}\n'
+            "EXPLAIN: the @> search can use parts_catalogue_doc_idx (Bitmap Index Scan)\n")
+    compare(out, want, "jsonb")
+    check(query(args, fx, schema, "SELECT count(*) FROM pg_tables WHERE schemaname = '"
+                + schema + "'") == "0\n", "jsonb: dropped its table")
+
+    rc, out, err = run([args.jsonb])
+    check(rc == 2 and err.startswith("usage: jsonb"), "jsonb: usage")
+    rc, out, err = run([args.jsonb, ci.replace(f"port='{fx['PORT']}'", "port='1'")],
+                       secret=fx["SCRAM_PASSWORD"])
+    check(rc == 1 and err.startswith("jsonb: connect: connection to server at"),
+          f"jsonb: connect error message: {err.strip()!r}")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -509,6 +538,7 @@ CHECKS = {
     "cancel": (cancel, ["cancel"]),
     "large-object": (large_object, ["large_object"]),
     "pipeline": (pipeline, ["pipeline", "sql"]),
+    "jsonb": (jsonb, ["jsonb", "sql"]),
 }
 
 
@@ -517,7 +547,7 @@ def main():
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "many-conns", "prepared", "transaction",
                 "cursor-walk", "copy", "listen", "cancel", "pipeline", "sql", "expected",
-                "example-ini"):
+                "example-ini", "jsonb"):
         ap.add_argument("--" + opt)
     ap.add_argument("--large-object")
     args = ap.parse_args()
