@@ -19,6 +19,8 @@ CHECK is one of:
   listen                examples/listen: exact output (LISTEN/NOTIFY)
   cancel                examples/cancel: exact output (three ways to cancel)
   jsonb                 examples/jsonb: exact output (@> with a GIN index)
+  pool-threads          examples/pool_threads: 8 threads x 50 transactions
+                        through the pool: exact count and acquires
   many-conns            examples/many_conns: 100 non-blocking connections from one
                         thread (poll, and epoll on Linux) through the fixture's
                         session-mode pgbouncer, and 40 straight to the server
@@ -523,6 +525,29 @@ def jsonb(args, fx):
           f"jsonb: connect error message: {err.strip()!r}")
 
 
+def pool_threads(args, fx):
+    schema = fresh_schema(args, fx, "ex_pool_threads")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.pool_threads, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"pool_threads exited with {rc}: {err.strip()}")
+    counts = "counter 400, 400 log rows from 8 threads, 50 each: yes\n"
+    want = ("8 threads x 50 transactions through a pool of at most 4 connections\n"
+            "after the threads: " + counts +
+            "after a release without COMMIT: " + counts +
+            "pool: 403 acquires, 1 rolled back on release, 0 broken, 0 failed connects, "
+            "0 lent now, at most 4 open: yes\n")
+    compare(out, want, "pool_threads")
+    check(query(args, fx, schema, "SELECT n FROM counter") == "400\n",
+          "pool_threads: the counter row holds 400")
+
+    rc, out, err = run([args.pool_threads])
+    check(rc == 2 and err.startswith("usage: pool_threads"), "pool_threads: usage")
+    rc, out, err = run([args.pool_threads, ci.replace(f"port='{fx['PORT']}'", "port='1'")],
+                       secret=fx["SCRAM_PASSWORD"])
+    check(rc == 1 and err.startswith("pool_threads: connect: connection to server at"),
+          f"pool_threads: connect error message: {err.strip()!r}")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -539,6 +564,7 @@ CHECKS = {
     "large-object": (large_object, ["large_object"]),
     "pipeline": (pipeline, ["pipeline", "sql"]),
     "jsonb": (jsonb, ["jsonb", "sql"]),
+    "pool-threads": (pool_threads, ["pool_threads", "sql"]),
 }
 
 
@@ -547,7 +573,7 @@ def main():
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "many-conns", "prepared", "transaction",
                 "cursor-walk", "copy", "listen", "cancel", "pipeline", "sql", "expected",
-                "example-ini", "jsonb"):
+                "example-ini", "jsonb", "pool-threads"):
         ap.add_argument("--" + opt)
     ap.add_argument("--large-object")
     args = ap.parse_args()
