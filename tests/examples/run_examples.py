@@ -21,6 +21,8 @@ CHECK is one of:
   jsonb                 examples/jsonb: exact output (@> with a GIN index)
   pool-threads          examples/pool_threads: 8 threads x 50 transactions
                         through the pool: exact count and acquires
+  fetch                 examples/fetch: exact output (insert RETURNING, insert
+                        many, fetchone/fetchmany/fetchall, update, delete)
   many-conns            examples/many_conns: 100 non-blocking connections from one
                         thread (poll, and epoll on Linux) through the fixture's
                         session-mode pgbouncer, and 40 straight to the server
@@ -548,6 +550,41 @@ def pool_threads(args, fx):
           f"pool_threads: connect error message: {err.strip()!r}")
 
 
+def fetch(args, fx):
+    schema = fresh_schema(args, fx, "ex_fetch")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rows = ["1 3M Co.", "2 AKM Semiconductor Inc.", "3 Asahi Glass Co Ltd.",
+            "4 Daikin Industries Ltd.", "5 Dynacast International Inc.",
+            "6 Foster Electric Co. Ltd.", "7 Murata Manufacturing Co. Ltd."]
+
+    def show(rs):
+        return "".join(f"    {r}\n" for r in rs)
+    want = ("insert one: 3M Co. has vendor_id 1\n"
+            "insert many: 6 rows in one transaction\n"
+            "fetchone:\n" + show(rows[:1]) +
+            "fetchmany(3), batch 1:\n" + show(rows[0:3]) +
+            "fetchmany(3), batch 2:\n" + show(rows[3:6]) +
+            "fetchmany(3), batch 3:\n" + show(rows[6:]) + "    (1 row(s), end of result)\n"
+            "fetchall: 7 rows, columns vendor_id, vendor_name\n" + show(rows) +
+            "update: 1 row(s) renamed\n"
+            "delete: 4 row(s) matching '%Ltd.'\n"
+            "delete: 0 row(s) named 'No Such Vendor'\n")
+    for i in (1, 2):  # it starts from scratch each time
+        rc, out, err = run([args.fetch, ci], secret=fx["SCRAM_PASSWORD"])
+        check(rc == 0, f"fetch run {i} exited with {rc}: {err.strip()}")
+        compare(out, want, f"fetch run {i}")
+    check(query(args, fx, schema, "SELECT vendor_id, vendor_name FROM vendors ORDER BY 1")
+          == "1|3M Corp\n2|AKM Semiconductor Inc.\n5|Dynacast International Inc.\n",
+          "fetch: the vendors left after the update and delete")
+
+    rc, out, err = run([args.fetch])
+    check(rc == 2 and err.startswith("usage: fetch"), "fetch: usage")
+    rc, out, err = run([args.fetch, ci.replace(f"port='{fx['PORT']}'", "port='1'")],
+                       secret=fx["SCRAM_PASSWORD"])
+    check(rc == 1 and err.startswith("fetch: connect: connection to server at"),
+          f"fetch: connect error message: {err.strip()!r}")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -565,6 +602,7 @@ CHECKS = {
     "pipeline": (pipeline, ["pipeline", "sql"]),
     "jsonb": (jsonb, ["jsonb", "sql"]),
     "pool-threads": (pool_threads, ["pool_threads", "sql"]),
+    "fetch": (fetch, ["fetch", "sql"]),
 }
 
 
@@ -573,7 +611,7 @@ def main():
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "many-conns", "prepared", "transaction",
                 "cursor-walk", "copy", "listen", "cancel", "pipeline", "sql", "expected",
-                "example-ini", "jsonb", "pool-threads"):
+                "example-ini", "jsonb", "pool-threads", "fetch"):
         ap.add_argument("--" + opt)
     ap.add_argument("--large-object")
     args = ap.parse_args()
