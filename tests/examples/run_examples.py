@@ -23,6 +23,8 @@ CHECK is one of:
                         through the pool: exact count and acquires
   fetch                 examples/fetch: exact output (insert RETURNING, insert
                         many, fetchone/fetchmany/fetchall, update, delete)
+  blob                  examples/blob: a drawing as bytea and as a large object,
+                        both byte-identical to the file
   many-conns            examples/many_conns: 100 non-blocking connections from one
                         thread (poll, and epoll on Linux) through the fixture's
                         session-mode pgbouncer, and 40 straight to the server
@@ -40,6 +42,7 @@ the check passed, 1 otherwise (meson's 'exitcode' protocol).
 
 import argparse
 import difflib
+import hashlib
 import os
 import subprocess
 import sys
@@ -585,6 +588,51 @@ def fetch(args, fx):
           f"fetch: connect error message: {err.strip()!r}")
 
 
+def blob(args, fx):
+    """A drawing through bytea and a large object: exact output, and the
+    exported copy is byte-identical."""
+    schema = fresh_schema(args, fx, "ex_blob")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "drawing.png")
+        # Every byte value, NULs and high bytes included; 200,003 bytes are
+        # read back in four 64 KiB chunks (the last one short).
+        data = bytes((i * 7919 + (i >> 8)) & 0xFF for i in range(200_003))
+        with open(path, "wb") as f:
+            f.write(data)
+        rc, out, err = run([args.blob, ci, path], secret=fx["SCRAM_PASSWORD"])
+        check(rc == 0, f"blob exited with {rc}: {err.strip()}")
+        want = ("drawing: 200003 bytes\n"
+                "bytea: stored 200003 bytes as a binary parameter\n"
+                "bytea: read back 200003 bytes in binary format: identical\n"
+                "large object: imported the file, its OID kept in drawing_lo\n"
+                "large object: read back 200003 bytes in 4 chunks: identical\n"
+                "server: length 200003, bytea = lo_get(oid): t, md5 "
+                + hashlib.md5(data).hexdigest() + "\n"
+                "large object: exported to FILE.copy\n")
+        compare(out, want, "blob")
+        copy = path + ".copy"
+        if check(os.path.exists(copy), "blob wrote no export"):
+            with open(copy, "rb") as f:
+                check(f.read() == data, "blob: the export differs from the file")
+
+        # An empty drawing is a drawing too.
+        empty = os.path.join(tmp, "empty.png")
+        open(empty, "wb").close()
+        rc, out, err = run([args.blob, ci, empty], secret=fx["SCRAM_PASSWORD"])
+        check(rc == 0 and "large object: read back 0 bytes in 0 chunks: identical\n" in out
+              and "bytea: read back 0 bytes in binary format: identical\n" in out,
+              f"blob with an empty file: status {rc}, {out!r} {err.strip()!r}")
+
+        rc, out, err = run([args.blob, ci, os.path.join(tmp, "missing.png")])
+        check(rc == 1 and err.startswith("blob: cannot open ") and "missing.png" in err,
+              f"blob with a missing file: status {rc}, {err.strip()!r}")
+    check(query(args, fx, schema, "SELECT count(*) FROM pg_tables WHERE schemaname = '"
+                + schema + "'") == "0\n", "blob: dropped its table")
+    rc, out, err = run([args.blob])
+    check(rc == 2 and err.startswith("usage: blob"), "blob: usage")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -603,6 +651,7 @@ CHECKS = {
     "jsonb": (jsonb, ["jsonb", "sql"]),
     "pool-threads": (pool_threads, ["pool_threads", "sql"]),
     "fetch": (fetch, ["fetch", "sql"]),
+    "blob": (blob, ["blob", "sql"]),
 }
 
 
@@ -611,7 +660,7 @@ def main():
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "many-conns", "prepared", "transaction",
                 "cursor-walk", "copy", "listen", "cancel", "pipeline", "sql", "expected",
-                "example-ini", "jsonb", "pool-threads", "fetch"):
+                "example-ini", "jsonb", "pool-threads", "fetch", "blob"):
         ap.add_argument("--" + opt)
     ap.add_argument("--large-object")
     args = ap.parse_args()
