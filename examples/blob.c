@@ -23,8 +23,10 @@
 static int report(pgw_conn *c, const char *what)
 {
     const pgw_error *e = pgw_conn_error(c);
-    fprintf(stderr, "blob: %s: %s (SQLSTATE %s)\n", what, pgw_conn_errmsg(c),
-            e->sqlstate[0] ? e->sqlstate : "none");
+    if (e->sqlstate[0])
+        fprintf(stderr, "blob: %s: %s (SQLSTATE %s)\n", what, pgw_conn_errmsg(c), e->sqlstate);
+    else /* a client-side failure: connecting, I/O */
+        fprintf(stderr, "blob: %s: %s\n", what, pgw_conn_errmsg(c));
     return 1;
 }
 

@@ -22,8 +22,10 @@
 static int fail(pgw_conn *c, const char *what)
 {
     const pgw_error *e = pgw_conn_error(c);
-    fprintf(stderr, "fetch: %s: %s (SQLSTATE %s)\n", what, pgw_conn_errmsg(c),
-            e->sqlstate[0] ? e->sqlstate : "none");
+    if (e->sqlstate[0])
+        fprintf(stderr, "fetch: %s: %s (SQLSTATE %s)\n", what, pgw_conn_errmsg(c), e->sqlstate);
+    else /* a client-side failure: connecting, I/O */
+        fprintf(stderr, "fetch: %s: %s\n", what, pgw_conn_errmsg(c));
     pgw_close(c);
     return 1;
 }
