@@ -8,7 +8,10 @@
 #   5. runs examples/suppliers.c against it: the suppliers database of the
 #      PostgreSQL-from-Python tutorial (create the tables, insert vendors and
 #      parts, link them in transactions, query, update, delete),
-#   6. runs a query on the result through pgw, pgwire's psql-like client,
+#   6. takes the tour of the other task examples (examples/fetch, jsonb,
+#      blob, pool_threads) in a schema of their own, pgw_tour,
+#   7. runs a query on the suppliers tables through pgw, pgwire's psql-like
+#      client,
 #   and stops the server. Each step says what it did.
 #
 #   bash scripts/demo.sh
@@ -18,8 +21,8 @@
 # PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, ... it needs, as for psql: when
 # any of PGHOST, PGHOSTADDR, PGPORT is set, the demo starts no server and
 # connects with your PG* variables. It then DROPS AND RE-CREATES the tables
-# vendors, parts, part_drawings and vendor_parts in that database, so point
-# PGDATABASE at a scratch one. With the throwaway server, PG* variables from
+# vendors, parts, part_drawings and vendor_parts in that database (and the
+# tour's tables in schema pgw_tour), so point PGDATABASE at a scratch one. With the throwaway server, PG* variables from
 # your environment are ignored (the demo sets its own).
 #
 # Exit status: 0 when every step worked; otherwise the failing step's.
@@ -29,7 +32,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 
 BUILD=build-demo
-STEPS=6
+STEPS=7
 FIXTURE_DIR=
 n=0
 step() {
@@ -73,8 +76,10 @@ else
     did "meson setup $BUILD (log: $BUILD/meson-logs/setup-output.log)"
 fi
 
-step "building the library, examples/suppliers and pgw"
-targets=(examples/suppliers)
+# The tour: each program takes a connection string; they run in step 6.
+TOUR=(fetch jsonb blob pool_threads)
+step "building the library, the examples and pgw"
+targets=(examples/suppliers "${TOUR[@]/#/examples/}")
 # A tree without tools/pgw (built with -Dtools... or trimmed) still runs the
 # rest of the demo. The target list is captured first: with pipefail, grep
 # -q closing the pipe early would make ninja's SIGPIPE look like "no pgw".
@@ -91,7 +96,7 @@ ninja -C "$BUILD" "${targets[@]}" >"$BUILD/ninja-demo.log" 2>&1 || {
 for t in "${targets[@]}"; do
     did "built $BUILD/$t"
 done
-[ "$HAVE_PGW" -eq 1 ] || did "this build has no pgw (tools/pgw): step 6 will be skipped"
+[ "$HAVE_PGW" -eq 1 ] || did "this build has no pgw (tools/pgw): steps 6 and 7 will be skipped"
 did "log: $BUILD/ninja-demo.log"
 
 # ---- 4: the server ------------------------------------------------------------
@@ -141,7 +146,42 @@ else
     did "examples/suppliers finished successfully; its tables stay until the server stops"
 fi
 
-# ---- 6: a query through pgw ---------------------------------------------------
+# ---- 6: the tour ---------------------------------------------------------------
+# The tour's tables go in schema pgw_tour (fetch has a `vendors` of its own),
+# created with pgw; the examples find it through the connection string.
+
+PGW="$BUILD/tools/pgw/pgw"
+step "the tour: ${TOUR[*]} (schema pgw_tour)"
+if [ "$HAVE_PGW" -eq 0 ]; then
+    did "skipped: the schema is created with pgw, and this build has none"
+else
+    if [ "$OWN_SERVER" -eq 1 ]; then
+        "$PGW" -X -c "CREATE SCHEMA IF NOT EXISTS pgw_tour" >/dev/null
+    else
+        # The demo's role may not create schemas: the database's owner (the
+        # fixture's trust role) makes one and lets it create tables there.
+        env -u PGPASSWORD PGUSER="$PGW_TEST_TRUST_USER" "$PGW" -X -c \
+            "CREATE SCHEMA IF NOT EXISTS pgw_tour;
+             GRANT USAGE, CREATE ON SCHEMA pgw_tour TO $PGW_TEST_SCRAM_USER" >/dev/null
+    fi
+    TOUR_CI="options='-c search_path=pgw_tour'"
+    DRAWING="$BUILD/demo-drawing.bin"
+    head -c 100000 /dev/urandom >"$DRAWING"
+    for ex in "${TOUR[@]}"; do
+        args=("$TOUR_CI")
+        [ "$ex" != blob ] || args+=("$DRAWING")
+        printf '\n    $ %s/examples/%s %s\n' "$BUILD" "$ex" "${args[*]}"
+        "$BUILD/examples/$ex" "${args[@]}" | sed 's/^/    | /' || rc=$?
+        if [ "$rc" -ne 0 ]; then
+            did "examples/$ex failed with status $rc"
+            exit "$rc"
+        fi
+    done
+    echo
+    did "every example finished successfully (blob's drawing: $DRAWING, copy: $DRAWING.copy)"
+fi
+
+# ---- 7: a query through pgw ---------------------------------------------------
 
 QUERY="SELECT v.vendor_name, count(vp.part_id) AS parts
 FROM vendors v LEFT JOIN vendor_parts vp ON vp.vendor_id = v.vendor_id

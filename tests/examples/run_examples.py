@@ -18,6 +18,13 @@ CHECK is one of:
   copy                  examples/copy: exact output
   listen                examples/listen: exact output (LISTEN/NOTIFY)
   cancel                examples/cancel: exact output (three ways to cancel)
+  jsonb                 examples/jsonb: exact output (@> with a GIN index)
+  pool-threads          examples/pool_threads: 8 threads x 50 transactions
+                        through the pool: exact count and acquires
+  fetch                 examples/fetch: exact output (insert RETURNING, insert
+                        many, fetchone/fetchmany/fetchall, update, delete)
+  blob                  examples/blob: a drawing as bytea and as a large object,
+                        both byte-identical to the file
   many-conns            examples/many_conns: 100 non-blocking connections from one
                         thread (poll, and epoll on Linux) through the fixture's
                         session-mode pgbouncer, and 40 straight to the server
@@ -35,6 +42,7 @@ the check passed, 1 otherwise (meson's 'exitcode' protocol).
 
 import argparse
 import difflib
+import hashlib
 import os
 import subprocess
 import sys
@@ -494,6 +502,137 @@ def pipeline(args, fx):
     compare(out, want, "pipeline")
 
 
+def jsonb(args, fx):
+    schema = fresh_schema(args, fx, "ex_jsonb")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.jsonb, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"jsonb exited with {rc}: {err.strip()}")
+    want = ("inserted 6 documents\n"
+            'doc @> {"category": "mechanical"}:\n  1 SIM Tray\n  3 Vibrator\n  5 Home Button\n'
+            'doc @> {"tags": ["waterproof"]}:\n  2 Speaker\n  5 Home Button\n'
+            'doc @> {"vendor": "3M Corp", "tags": ["small"]}:\n  1 SIM Tray\n  5 Home Button\n'
+            'doc @> {"specs": {"bands": ["5G"]}}:\n  4 Antenna\n'
+            "weight by category:\n"
+            "  audio: 1 parts, 3.5 g\n  mechanical: 3 parts, 3.7 g\n  radio: 2 parts, 4.9 g\n"
+            "updated 1 row; part 4 is now:\n"
+            '  {"name": "Antenna", "tags": ["small", "waterproof"], "specs": {"bands": ["LTE", '
+            '"5G"], "weight_g": 0.8}, "stock": 120, "vendor": "Murata", "category": "radio"}\n'
+            "EXPLAIN: the @> search can use parts_catalogue_doc_idx (Bitmap Index Scan)\n")
+    compare(out, want, "jsonb")
+    check(query(args, fx, schema, "SELECT count(*) FROM pg_tables WHERE schemaname = '"
+                + schema + "'") == "0\n", "jsonb: dropped its table")
+
+    rc, out, err = run([args.jsonb])
+    check(rc == 2 and err.startswith("usage: jsonb"), "jsonb: usage")
+    rc, out, err = run([args.jsonb, ci.replace(f"port='{fx['PORT']}'", "port='1'")],
+                       secret=fx["SCRAM_PASSWORD"])
+    check(rc == 1 and err.startswith("jsonb: connect: connection to server at"),
+          f"jsonb: connect error message: {err.strip()!r}")
+
+
+def pool_threads(args, fx):
+    schema = fresh_schema(args, fx, "ex_pool_threads")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.pool_threads, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"pool_threads exited with {rc}: {err.strip()}")
+    counts = "counter 400, 400 log rows from 8 threads, 50 each: yes\n"
+    want = ("8 threads x 50 transactions through a pool of at most 4 connections\n"
+            "after the threads: " + counts +
+            "after a release without COMMIT: " + counts +
+            "pool: 403 acquires, 1 rolled back on release, 0 broken, 0 failed connects, "
+            "0 lent now, at most 4 open: yes\n")
+    compare(out, want, "pool_threads")
+    check(query(args, fx, schema, "SELECT n FROM counter") == "400\n",
+          "pool_threads: the counter row holds 400")
+
+    rc, out, err = run([args.pool_threads])
+    check(rc == 2 and err.startswith("usage: pool_threads"), "pool_threads: usage")
+    rc, out, err = run([args.pool_threads, ci.replace(f"port='{fx['PORT']}'", "port='1'")],
+                       secret=fx["SCRAM_PASSWORD"])
+    check(rc == 1 and err.startswith("pool_threads: connect: connection to server at"),
+          f"pool_threads: connect error message: {err.strip()!r}")
+
+
+def fetch(args, fx):
+    schema = fresh_schema(args, fx, "ex_fetch")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rows = ["1 3M Co.", "2 AKM Semiconductor Inc.", "3 Asahi Glass Co Ltd.",
+            "4 Daikin Industries Ltd.", "5 Dynacast International Inc.",
+            "6 Foster Electric Co. Ltd.", "7 Murata Manufacturing Co. Ltd."]
+
+    def show(rs):
+        return "".join(f"    {r}\n" for r in rs)
+    want = ("insert one: 3M Co. has vendor_id 1\n"
+            "insert many: 6 rows in one transaction\n"
+            "fetchone:\n" + show(rows[:1]) +
+            "fetchmany(3), batch 1:\n" + show(rows[0:3]) +
+            "fetchmany(3), batch 2:\n" + show(rows[3:6]) +
+            "fetchmany(3), batch 3:\n" + show(rows[6:]) + "    (1 row(s), end of result)\n"
+            "fetchall: 7 rows, columns vendor_id, vendor_name\n" + show(rows) +
+            "update: 1 row(s) renamed\n"
+            "delete: 4 row(s) matching '%Ltd.'\n"
+            "delete: 0 row(s) named 'No Such Vendor'\n")
+    for i in (1, 2):  # it starts from scratch each time
+        rc, out, err = run([args.fetch, ci], secret=fx["SCRAM_PASSWORD"])
+        check(rc == 0, f"fetch run {i} exited with {rc}: {err.strip()}")
+        compare(out, want, f"fetch run {i}")
+    check(query(args, fx, schema, "SELECT vendor_id, vendor_name FROM vendors ORDER BY 1")
+          == "1|3M Corp\n2|AKM Semiconductor Inc.\n5|Dynacast International Inc.\n",
+          "fetch: the vendors left after the update and delete")
+
+    rc, out, err = run([args.fetch])
+    check(rc == 2 and err.startswith("usage: fetch"), "fetch: usage")
+    rc, out, err = run([args.fetch, ci.replace(f"port='{fx['PORT']}'", "port='1'")],
+                       secret=fx["SCRAM_PASSWORD"])
+    check(rc == 1 and err.startswith("fetch: connect: connection to server at"),
+          f"fetch: connect error message: {err.strip()!r}")
+
+
+def blob(args, fx):
+    """A drawing through bytea and a large object: exact output, and the
+    exported copy is byte-identical."""
+    schema = fresh_schema(args, fx, "ex_blob")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "drawing.png")
+        # Every byte value, NULs and high bytes included; 200,003 bytes are
+        # read back in four 64 KiB chunks (the last one short).
+        data = bytes((i * 7919 + (i >> 8)) & 0xFF for i in range(200_003))
+        with open(path, "wb") as f:
+            f.write(data)
+        rc, out, err = run([args.blob, ci, path], secret=fx["SCRAM_PASSWORD"])
+        check(rc == 0, f"blob exited with {rc}: {err.strip()}")
+        want = ("drawing: 200003 bytes\n"
+                "bytea: stored 200003 bytes as a binary parameter\n"
+                "bytea: read back 200003 bytes in binary format: identical\n"
+                "large object: imported the file, its OID kept in drawing_lo\n"
+                "large object: read back 200003 bytes in 4 chunks: identical\n"
+                "server: length 200003, bytea = lo_get(oid): t, md5 "
+                + hashlib.md5(data).hexdigest() + "\n"
+                "large object: exported to FILE.copy\n")
+        compare(out, want, "blob")
+        copy = path + ".copy"
+        if check(os.path.exists(copy), "blob wrote no export"):
+            with open(copy, "rb") as f:
+                check(f.read() == data, "blob: the export differs from the file")
+
+        # An empty drawing is a drawing too.
+        empty = os.path.join(tmp, "empty.png")
+        open(empty, "wb").close()
+        rc, out, err = run([args.blob, ci, empty], secret=fx["SCRAM_PASSWORD"])
+        check(rc == 0 and "large object: read back 0 bytes in 0 chunks: identical\n" in out
+              and "bytea: read back 0 bytes in binary format: identical\n" in out,
+              f"blob with an empty file: status {rc}, {out!r} {err.strip()!r}")
+
+        rc, out, err = run([args.blob, ci, os.path.join(tmp, "missing.png")])
+        check(rc == 1 and err.startswith("blob: cannot open ") and "missing.png" in err,
+              f"blob with a missing file: status {rc}, {err.strip()!r}")
+    check(query(args, fx, schema, "SELECT count(*) FROM pg_tables WHERE schemaname = '"
+                + schema + "'") == "0\n", "blob: dropped its table")
+    rc, out, err = run([args.blob])
+    check(rc == 2 and err.startswith("usage: blob"), "blob: usage")
+
+
 CHECKS = {
     "suppliers-output": (suppliers_output, ["suppliers", "sql", "expected"]),
     "suppliers-rerun": (suppliers_rerun, ["suppliers", "sql", "expected"]),
@@ -509,6 +648,10 @@ CHECKS = {
     "cancel": (cancel, ["cancel"]),
     "large-object": (large_object, ["large_object"]),
     "pipeline": (pipeline, ["pipeline", "sql"]),
+    "jsonb": (jsonb, ["jsonb", "sql"]),
+    "pool-threads": (pool_threads, ["pool_threads", "sql"]),
+    "fetch": (fetch, ["fetch", "sql"]),
+    "blob": (blob, ["blob", "sql"]),
 }
 
 
@@ -517,7 +660,7 @@ def main():
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "many-conns", "prepared", "transaction",
                 "cursor-walk", "copy", "listen", "cancel", "pipeline", "sql", "expected",
-                "example-ini"):
+                "example-ini", "jsonb", "pool-threads", "fetch", "blob"):
         ap.add_argument("--" + opt)
     ap.add_argument("--large-object")
     args = ap.parse_args()
