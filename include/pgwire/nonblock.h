@@ -77,9 +77,11 @@ struct pgw_resolved_addr {
 /* The resolver thread (pgw_conn_options.resolver_thread = true, honoured
  * by pgw_connect_start(); a hook, when also set, wins): for each attempt at
  * a host name, pgw_connect_poll() starts one detached helper thread running
- * getaddrinfo(3) (signals blocked in it) and returns PGW_WANT_READ while
- * pgw_conn_fd() is the read end of a socket pair the thread writes a byte
- * to when done; the next poll consumes the answer and starts connecting.
+ * getaddrinfo(3) (it inherits the polling thread's signal mask: block
+ * signals around pgw_connect_poll() to keep their handlers off it) and
+ * returns PGW_WANT_READ while pgw_conn_fd() is the read end of a socket
+ * pair the thread writes a byte to when done; the next poll consumes the
+ * answer and starts connecting.
  * connect_timeout counts the lookup. The library starts no thread unless
  * asked. If the thread cannot be started, the lookup runs inline.
  * Ownership: the thread owns a copy of the host name and shares a small

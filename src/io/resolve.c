@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,14 +188,10 @@ pgw_status pgwi_rthread_start(const char *host, const char *port, pgwi_rthread *
         ok = false;
     }
     if (ok) {
-        /* The helper takes no signal: the application's handlers run on
-         * its own threads only. */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
+        /* The signal mask is left alone (the library touches no signals):
+         * the thread inherits the caller's. */
         pthread_t tid;
         ok = pthread_create(&tid, &attr, rthread_main, r) == 0;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_attr_destroy(&attr);
     }
     if (!ok) {
