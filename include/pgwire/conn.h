@@ -88,6 +88,13 @@ typedef const char *(*pgw_getenv_fn)(void *ud, const char *name);
  * The buffer is wiped after use. */
 typedef pgw_status (*pgw_oauth_token_fn)(void *ud, char *buf, size_t cap);
 
+/* Name resolution supplied by the application: pgw_resolved_addr and the
+ * contract of the hook are in pgwire/nonblock.h. */
+typedef struct pgw_resolved_addr pgw_resolved_addr;
+typedef pgw_status (*pgw_resolve_fn)(void *ud, const char *host, const char *port,
+                                     pgw_resolved_addr *out, size_t cap, size_t *n,
+                                     char *errbuf, size_t errlen);
+
 /** Options for pgw_conn_new() / pgw_connect(). Initialise with
  * pgw_conn_options_init() and set only what you need. */
 typedef struct pgw_conn_options {
@@ -116,6 +123,13 @@ typedef struct pgw_conn_options {
                                          0 = the default (256); -1 = off (unnamed
                                          statements only: pgbouncer in transaction
                                          mode) */
+    pgw_resolve_fn resolve;         /**< host names resolved by this hook instead of
+                                         getaddrinfo(3), blocking and non-blocking
+                                         connects alike (pgwire/nonblock.h); NULL = none */
+    void *resolve_ud;
+    bool resolver_thread;           /**< pgw_connect_start only: run getaddrinfo(3) on a
+                                         helper thread so pgw_connect_poll() never blocks
+                                         on DNS (pgwire/nonblock.h); default false */
 } pgw_conn_options;
 
 /** Which PEM material pgw_conn_set_tls_pem() supplies. Append-only. */

@@ -20,14 +20,21 @@
  * host of a host list, target_session_attrs, sslmode allow/prefer's second
  * attempt, TLS, SCRAM and the other authentication methods.
  *
- * Blocking parts: host name resolution (getaddrinfo) blocks, as it does in
- * libpq's non-blocking connect; give hostaddr (or a Unix-socket directory)
- * to avoid it. A user-supplied pgw_transport's open() also blocks (it has
+ * Name resolution: by default a host name is resolved with getaddrinfo(3),
+ * which blocks, as in libpq's non-blocking connect. Three ways out: give
+ * hostaddr (or a Unix-socket directory), which needs no lookup; install a
+ * resolver hook (pgw_conn_options.resolve, below) backed by your own
+ * asynchronous resolver's cache; or set pgw_conn_options.resolver_thread,
+ * which runs getaddrinfo on a helper thread while pgw_connect_poll()
+ * returns PGW_WANT_READ on a descriptor that becomes readable when the
+ * answer is in. A user-supplied pgw_transport's open() also blocks (it has
  * no non-blocking form); the default transport's does not. */
 #ifndef PGWIRE_PGWIRE_NONBLOCK_H
 #define PGWIRE_PGWIRE_NONBLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "pgwire/client.h"
 #include "pgwire/conn.h"
@@ -35,6 +42,54 @@
 #include "pgwire/status.h"
 
 PGW_BEGIN_DECLS
+
+/** Most addresses a resolver hook is offered room for (its `cap`). */
+#define PGW_RESOLVE_MAX_ADDRS 16
+
+/** One address a resolver hook found: a socket address of family AF_INET
+ * or AF_INET6 (the port filled in) and its length. */
+struct pgw_resolved_addr {
+    struct sockaddr_storage addr;
+    socklen_t len; /**< bytes of addr in use: sizeof(struct sockaddr_in) or _in6 */
+};
+
+/* pgw_resolve_fn (declared in pgwire/conn.h, installed as
+ * pgw_conn_options.resolve with resolve_ud) resolves one host name of the
+ * host list, called as fn(ud, host, port, out, cap, n, errbuf, errlen)
+ * from inside pgw_connect() or pgw_connect_poll(), on the caller's thread,
+ * once per attempt at that host. Never called for hostaddr entries (used
+ * without any lookup) or Unix-socket directories.
+ *   host, port  the host-list entry and its port (decimal), NUL-terminated.
+ *   out, cap    room for cap (PGW_RESOLVE_MAX_ADDRS) addresses, filled in
+ *               the order to try them; *n receives how many.
+ *   errbuf      on failure, the reason (at most errlen - 1 bytes and a NUL)
+ *               shown after libpq's `could not translate host name "h" to
+ *               address: `; left empty, the status's text is shown.
+ * The hook must answer at once (it is synchronous: no PGW_WANT_READ); an
+ * asynchronous resolver fills a cache the hook reads, or use
+ * resolver_thread. Return PGW_OK with 1..cap addresses of family AF_INET
+ * or AF_INET6; any failure status (PGW_E_RESOLVE is the natural one), 0
+ * addresses, a positive status or a malformed address fails this host's
+ * attempt with PGW_E_RESOLVE and the next host is tried.
+ * Ownership: host, port and out belong to pgwire and live for the call
+ * only; ud is yours and must outlive the connection. */
+
+/* The resolver thread (pgw_conn_options.resolver_thread = true, honoured
+ * by pgw_connect_start(); a hook, when also set, wins): for each attempt at
+ * a host name, pgw_connect_poll() starts one detached helper thread running
+ * getaddrinfo(3) (it inherits the polling thread's signal mask: block
+ * signals around pgw_connect_poll() to keep their handlers off it) and
+ * returns PGW_WANT_READ while pgw_conn_fd() is the read end of a socket
+ * pair the thread writes a byte to when done; the next poll consumes the
+ * answer and starts connecting.
+ * connect_timeout counts the lookup. The library starts no thread unless
+ * asked. If the thread cannot be started, the lookup runs inline.
+ * Ownership: the thread owns a copy of the host name and shares a small
+ * reference-counted record with the connection; freeing the connection (or
+ * moving to the next host) mid-lookup closes its descriptor and drops its
+ * reference, and the thread frees the rest when getaddrinfo returns (it
+ * cannot be interrupted). Errors keep libpq's text: `could not translate
+ * host name "h" to address: <gai_strerror>`. */
 
 /** Begin a non-blocking connection: resolve the options exactly as
  * pgw_connect() does (conninfo, environment, service file, .pgpass,

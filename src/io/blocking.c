@@ -226,6 +226,9 @@ pgw_status pgwi_connect_setup(pgw_conn **out, const pgw_conn_options *opt,
     memset(ioc, 0, sizeof *ioc);
     pgwi_io *io = &ioc->io;
     io->t = *transport;
+    ioc->resolver.fn = o.resolve;
+    ioc->resolver.ud = o.resolve_ud;
+    ioc->resolver.thread = o.resolver_thread;
     c->io = io;
     c->io_free = io_free;
     /* TimeZone rules from the system's tz database, so binary timestamptz

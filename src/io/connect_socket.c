@@ -1,6 +1,7 @@
 /* The default transport's socket, opened without waiting, for
- * pgw_connect_poll(): resolve (getaddrinfo blocks, as in libpq; skipped for
- * hostaddr and Unix sockets), then one non-blocking connect per address,
+ * pgw_connect_poll(): resolve (addresses handed in by the resolver thread,
+ * the application's hook, or a getaddrinfo that blocks as in libpq;
+ * nothing for hostaddr and Unix sockets), then one non-blocking connect per address,
  * moving to the next on failure or when the caller's deadline passes.
  * Once connected, the handle speaks the same read/write/wait as
  * socket_transport.c, and the messages are the same words. */
@@ -22,8 +23,8 @@
 struct pgwi_nbsock {
     int fd;
     bool is_unix;
-    struct addrinfo *res; /* TCP: every address, and the one being tried */
-    struct addrinfo *ai;
+    pgw_resolved_addr *addrs; /* TCP: every address (malloc'd) */
+    size_t naddr, cur;        /* and the one being tried */
     struct sockaddr_un sun;
     char path[128];           /* Unix: the socket file, for messages */
     char shown[256], port[32];
@@ -113,9 +114,10 @@ static void connected(pgwi_nbsock *h)
  * PGW_WANT_WRITE (in progress), or the errno in *e. */
 static pgw_status start_one(pgwi_nbsock *h, int *e)
 {
-    int family = h->is_unix ? AF_UNIX : h->ai->ai_family;
-    const struct sockaddr *sa = h->is_unix ? (const struct sockaddr *)&h->sun : h->ai->ai_addr;
-    socklen_t salen = h->is_unix ? (socklen_t)sizeof h->sun : h->ai->ai_addrlen;
+    int family = h->is_unix ? AF_UNIX : h->addrs[h->cur].addr.ss_family;
+    const struct sockaddr *sa = h->is_unix ? (const struct sockaddr *)&h->sun
+                                           : (const struct sockaddr *)&h->addrs[h->cur].addr;
+    socklen_t salen = h->is_unix ? (socklen_t)sizeof h->sun : h->addrs[h->cur].len;
     if (!h->is_unix) {
         char addr[NI_MAXHOST] = "";
         getnameinfo(sa, salen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
@@ -160,22 +162,25 @@ static pgw_status start_from_current(pgwi_nbsock *h, char *errbuf, size_t errlen
             return rc;
         *sys_errno = e;
         last = address_failed(h, e, errbuf, errlen);
-        if (h->is_unix || h->ai->ai_next == NULL)
+        if (h->is_unix || h->cur + 1 >= h->naddr)
             return last;
-        h->ai = h->ai->ai_next;
+        h->cur++;
     }
 }
 
-pgw_status pgwi_nbsock_begin(const pgw_transport_target *t, pgwi_nbsock **out, char *errbuf,
-                             size_t errlen, int *sys_errno)
+pgw_status pgwi_nbsock_begin(const pgw_transport_target *t, const pgwi_resolver *r,
+                             pgw_resolved_addr *addrs, size_t naddrs, pgwi_nbsock **out,
+                             char *errbuf, size_t errlen, int *sys_errno)
 {
     *out = NULL;
     *sys_errno = 0;
     if (errlen > 0)
         errbuf[0] = '\0';
     pgwi_nbsock *h = calloc(1, sizeof *h);
-    if (h == NULL)
+    if (h == NULL) {
+        free(addrs);
         return PGW_E_NOMEM;
+    }
     h->fd = -1;
     h->t = *t;
     const char *host = t->host, *hostaddr = t->hostaddr;
@@ -186,6 +191,7 @@ pgw_status pgwi_nbsock_begin(const pgw_transport_target *t, pgwi_nbsock **out, c
     pgw_status rc;
     if (!have_addr && (host == NULL || *host == '\0' || host[0] == '/')) {
         const char *dir = host != NULL && *host != '\0' ? host : PGW_DEFAULT_SOCKET_DIR;
+        free(addrs); /* not looked up for a socket directory */
         h->is_unix = true;
         h->sun.sun_family = AF_UNIX;
         int n = snprintf(h->path, sizeof h->path, "%s/.s.PGSQL.%s", dir, h->port);
@@ -203,13 +209,22 @@ pgw_status pgwi_nbsock_begin(const pgw_transport_target *t, pgwi_nbsock **out, c
         if (snprintf(h->shown, sizeof h->shown, "%s",
                      host != NULL && *host != '\0' ? host : hostaddr) < 0)
             h->shown[0] = '\0';
-        struct addrinfo hints;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = have_addr ? AI_NUMERICHOST : 0;
-        /* The one blocking call of the non-blocking path (documented). */
-        int gai = getaddrinfo(name, h->port, &hints, &h->res);
+        int gai = 0;
+        if (addrs != NULL) {
+            h->addrs = addrs; /* the resolver thread's answer */
+            h->naddr = naddrs;
+            addrs = NULL;
+        } else if (!have_addr && r != NULL && r->fn != NULL) {
+            rc = pgwi_resolve_hook(r, name, h->port, &h->addrs, &h->naddr, errbuf, errlen);
+            if (rc != PGW_OK) {
+                free(h);
+                return rc;
+            }
+        } else {
+            /* Without a hook or the thread, the one blocking call of the
+             * non-blocking path (documented). */
+            gai = pgwi_gai_addrs(name, h->port, have_addr, &h->addrs, &h->naddr);
+        }
         if (gai != 0) {
             if (have_addr)
                 nb_append_err(errbuf, errlen, "could not parse network address \"%s\": %s", name,
@@ -220,7 +235,7 @@ pgw_status pgwi_nbsock_begin(const pgw_transport_target *t, pgwi_nbsock **out, c
             free(h);
             return PGW_E_RESOLVE;
         }
-        h->ai = h->res;
+        h->cur = 0;
         rc = start_from_current(h, errbuf, errlen, sys_errno);
     }
     if (rc != PGW_OK && rc != PGW_WANT_WRITE) {
@@ -259,9 +274,9 @@ pgw_status pgwi_nbsock_continue(pgwi_nbsock *h, bool timed_out, char *errbuf, si
     h->fd = -1;
     *sys_errno = err;
     pgw_status last = address_failed(h, err, errbuf, errlen);
-    if (h->is_unix || h->ai->ai_next == NULL)
+    if (h->is_unix || h->cur + 1 >= h->naddr)
         return last;
-    h->ai = h->ai->ai_next;
+    h->cur++;
     return start_from_current(h, errbuf, errlen, sys_errno);
 }
 
@@ -310,8 +325,7 @@ void pgwi_nbsock_close(void *handle)
         return;
     if (h->fd >= 0)
         close(h->fd);
-    if (h->res != NULL)
-        freeaddrinfo(h->res);
+    free(h->addrs);
     free(h);
 }
 

@@ -3,6 +3,7 @@
  * target_session_attrs, and load_balance_hosts=random. Both pgw_connect()
  * and pgw_connect_poll() run it; only the waiting differs. */
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -358,6 +359,24 @@ static pgw_status tsa_check(pgw_conn *c, pgwi_io *io, pgwi_connector *cs)
     return PGW_WANT_READ;
 }
 
+/* A host name (not hostaddr, not a socket directory): hand the lookup to
+ * a resolver thread whose descriptor stands in as the transport until the
+ * answer is in. false when no thread could be started (resolve inline). */
+static bool start_resolver_thread(pgwi_io *io, const pgwi_connector *cs)
+{
+    const pgw_transport_target *t = &cs->target;
+    if ((t->hostaddr != NULL && t->hostaddr[0] != '\0') || t->host == NULL ||
+        t->host[0] == '\0' || t->host[0] == '/')
+        return false;
+    pgwi_rthread *r = NULL;
+    if (pgwi_rthread_start(t->host, t->port, &r) != PGW_OK)
+        return false;
+    io->t = pgwi_rthread_transport;
+    io->t.open = pgw_transport_default()->open; /* still "the default" */
+    io->handle = r;
+    return true;
+}
+
 /* Deadline of the current attempt passed? */
 static bool expired(const pgwi_connector *cs)
 {
@@ -389,9 +408,16 @@ pgw_status pgwi_connect_step(pgw_conn *c)
             int e = 0;
             set_deadline(cs);
             cs->target.connect_timeout_ms = cs->timeout;
-            if (cs->nonblocking && io->t.open == pgw_transport_default()->open) {
+            const pgwi_resolver *res = &((pgwi_io_conn *)c->io)->resolver;
+            if ((cs->nonblocking || res->fn != NULL) &&
+                io->t.open == pgw_transport_default()->open) {
+                if (cs->nonblocking && res->fn == NULL && res->thread &&
+                    start_resolver_thread(io, cs)) {
+                    cs->phase = PGWI_CS_RESOLVING;
+                    return PGW_WANT_READ;
+                }
                 pgwi_nbsock *h = NULL;
-                rc = pgwi_nbsock_begin(&cs->target, &h, errbuf, sizeof errbuf, &e);
+                rc = pgwi_nbsock_begin(&cs->target, res, NULL, 0, &h, errbuf, sizeof errbuf, &e);
                 if (h != NULL) {
                     io->t = pgwi_nbsock_transport;
                     io->t.open = pgw_transport_default()->open; /* still "the default" */
@@ -406,6 +432,52 @@ pgw_status pgwi_connect_step(pgw_conn *c)
                 rc = io->t.open(io->t.ud, &cs->target, &io->handle, errbuf, sizeof errbuf, &e);
                 if (rc != PGW_OK)
                     io->handle = NULL;
+            }
+            if (rc != PGW_OK) {
+                attempt_failed(c, io, cs, open_failed(c, rc, errbuf, e));
+                break;
+            }
+            rc = opened(c, cs);
+            if (rc < 0) {
+                pgwi_conn_prefix_error(c, error_prefix(io));
+                attempt_failed(c, io, cs, c->err.status != PGW_OK ? c->err.status : rc);
+            }
+            break;
+        }
+
+        case PGWI_CS_RESOLVING: {
+            errbuf[0] = '\0';
+            int e = 0;
+            pgw_resolved_addr *addrs = NULL;
+            size_t n = 0;
+            int gai = 0;
+            if (expired(cs)) {
+                close_transport(io); /* detach: the thread cleans up */
+                snprintf(errbuf, sizeof errbuf,
+                         "could not translate host name \"%s\" to address: timeout expired",
+                         cs->target.host);
+                attempt_failed(c, io, cs, open_failed(c, PGW_E_TIMEOUT, errbuf, 0));
+                break;
+            }
+            if (pgwi_rthread_take(io->handle, &addrs, &n, &gai) != PGW_OK)
+                return PGW_WANT_READ; /* a spurious wake-up */
+            close_transport(io);
+            io->t = pgwi_nbsock_transport;
+            io->t.open = pgw_transport_default()->open;
+            if (gai != 0) {
+                snprintf(errbuf, sizeof errbuf,
+                         "could not translate host name \"%s\" to address: %s", cs->target.host,
+                         gai_strerror(gai));
+                attempt_failed(c, io, cs, open_failed(c, PGW_E_RESOLVE, errbuf, 0));
+                break;
+            }
+            pgwi_nbsock *h = NULL;
+            rc = pgwi_nbsock_begin(&cs->target, NULL, addrs, n, &h, errbuf, sizeof errbuf, &e);
+            if (h != NULL)
+                io->handle = h;
+            if (rc == PGW_WANT_WRITE) {
+                cs->phase = PGWI_CS_CONNECTING;
+                return rc;
             }
             if (rc != PGW_OK) {
                 attempt_failed(c, io, cs, open_failed(c, rc, errbuf, e));

@@ -10,17 +10,49 @@
 
 #include "conn/conninfo_int.h"
 #include "io/io_int.h"
+#include "pgwire/nonblock.h"
+
+/* ---- name resolution (resolve.c) -------------------------------------- */
+
+/* The application's choice, from pgw_conn_options. */
+typedef struct pgwi_resolver {
+    pgw_resolve_fn fn;
+    void *ud;
+    bool thread;
+} pgwi_resolver;
+
+/* getaddrinfo(3) (AI_NUMERICHOST when numeric) into a malloc'd array:
+ * 0, or the EAI_* code (EAI_MEMORY when the array cannot be had). */
+int pgwi_gai_addrs(const char *name, const char *port, bool numeric, pgw_resolved_addr **out,
+                   size_t *n);
+/* The hook, its answer checked: PGW_OK and a malloc'd array, or
+ * PGW_E_RESOLVE / PGW_E_NOMEM with libpq's words in errbuf. */
+pgw_status pgwi_resolve_hook(const pgwi_resolver *r, const char *host, const char *port,
+                             pgw_resolved_addr **out, size_t *n, char *errbuf, size_t errlen);
+
+/* The resolver thread: a transport handle whose fd() becomes readable when
+ * the lookup is done and whose close() detaches (the thread frees what is
+ * left). start: PGW_OK or PGW_E_IO/PGW_E_NOMEM (no thread was started). */
+typedef struct pgwi_rthread pgwi_rthread;
+pgw_status pgwi_rthread_start(const char *host, const char *port, pgwi_rthread **out);
+/* PGW_WANT_READ (still running), or PGW_OK with the answer taken: the
+ * array (caller frees) or *gai != 0. */
+pgw_status pgwi_rthread_take(pgwi_rthread *r, pgw_resolved_addr **addrs, size_t *n, int *gai);
+extern const pgw_transport pgwi_rthread_transport;
 
 /* ---- the default transport's socket, opened without waiting ------------ */
 
 typedef struct pgwi_nbsock pgwi_nbsock;
 
-/* Resolve (blocking getaddrinfo unless hostaddr or a Unix socket) and start
- * connecting to the first address: PGW_OK (connected), PGW_WANT_WRITE (in
- * progress: wait for writability, then pgwi_nbsock_continue), or the
- * failure of every address with libpq's words in errbuf (PGW_E_IO,
- * PGW_E_RESOLVE, PGW_E_TIMEOUT, PGW_E_INVALID, PGW_E_NOMEM), *out NULL. */
-pgw_status pgwi_nbsock_begin(const pgw_transport_target *t, pgwi_nbsock **out, char *errbuf,
+/* Resolve and start connecting to the first address: PGW_OK (connected),
+ * PGW_WANT_WRITE (in progress: wait for writability, then
+ * pgwi_nbsock_continue), or the failure of every address with libpq's
+ * words in errbuf (PGW_E_IO, PGW_E_RESOLVE, PGW_E_TIMEOUT, PGW_E_INVALID,
+ * PGW_E_NOMEM), *out NULL. Resolution: `addrs` when not NULL (n of them,
+ * malloc'd, taken over even on failure), else none for hostaddr or a Unix
+ * socket, else r's hook when set, else a blocking getaddrinfo. */
+pgw_status pgwi_nbsock_begin(const pgw_transport_target *t, const pgwi_resolver *r,
+                             pgw_resolved_addr *addrs, size_t n, pgwi_nbsock **out, char *errbuf,
                              size_t errlen, int *sys_errno);
 /* After writability (or, timed_out, when the address's deadline passed):
  * PGW_OK, PGW_WANT_WRITE (the next address is being tried: new fd), or
@@ -37,6 +69,7 @@ extern const pgw_transport pgwi_nbsock_transport;
 typedef enum pgwi_cs_phase {
     PGWI_CS_NEXT_HOST,  /* pick the next host (or give up) */
     PGWI_CS_OPEN,       /* open the transport for this host */
+    PGWI_CS_RESOLVING,  /* the resolver thread is looking the host up */
     PGWI_CS_CONNECTING, /* non-blocking connect(2) in progress */
     PGWI_CS_STARTUP,    /* startup and authentication */
     PGWI_CS_TSA_CHECK,  /* target_session_attrs: decide or ask */
@@ -83,6 +116,7 @@ typedef struct pgwi_connector {
 typedef struct pgwi_io_conn {
     pgwi_io io;
     pgwi_connector cs;
+    pgwi_resolver resolver; /* survives pgwi_connect_begin (pgw_reset) */
 } pgwi_io_conn;
 
 static inline pgwi_connector *pgwi_connector_of(const pgw_conn *c)
