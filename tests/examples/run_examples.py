@@ -376,6 +376,24 @@ def prepared(args, fx):
     compare(out, want, "prepared")
 
 
+def routines(args, fx):
+    schema = fresh_schema(args, fx, "ex_routines")
+    ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
+    rc, out, err = run([args.routines, ci], secret=fx["SCRAM_PASSWORD"])
+    check(rc == 0, f"routines exited with {rc}: {err.strip()}")
+    want = ("CALL add_new_part('SIM Tray', '3M Co.'): new_part_id = 1\n"
+            "CALL add_new_part('Speaker', '3M Co.'): new_part_id = 2\n"
+            "CALL add_new_part('Antenna', 'AKM Semiconductor Inc.'): new_part_id = 3\n"
+            "get_parts_by_vendor(1):\n  1 SIM Tray\n  2 Speaker\n"
+            "part_count() = 3 (column \"part_count\")\n"
+            "after rename_in_batches (COMMIT, then ROLLBACK): SIM TRAY, Speaker, Antenna\n"
+            "CALL add_new_part('Battery', 'Nobody Ltd.'): PGW_E_SERVER, SQLSTATE P0002: "
+            "no vendor called Nobody Ltd.\n")
+    compare(out, want, "routines")
+    rc, out, err = run([args.routines])
+    check(rc == 2 and err.startswith("usage: routines"), "routines: usage")
+
+
 def transaction(args, fx):
     schema = fresh_schema(args, fx, "ex_transaction")
     ci = conninfo(fx, fx["SCRAM_USER"], schema, fx["SCRAM_PASSWORD"])
@@ -642,6 +660,7 @@ CHECKS = {
     "many-conns": (many_conns, ["many_conns"]),
     "prepared": (prepared, ["prepared", "sql"]),
     "transaction": (transaction, ["transaction", "sql"]),
+    "routines": (routines, ["routines", "sql"]),
     "cursor-walk": (cursor_walk, ["cursor_walk"]),
     "copy": (copy, ["copy", "sql"]),
     "listen": (listen, ["listen"]),
@@ -660,7 +679,7 @@ def main():
     ap.add_argument("check", choices=sorted(CHECKS))
     for opt in ("suppliers", "demo", "poll-loop", "many-conns", "prepared", "transaction",
                 "cursor-walk", "copy", "listen", "cancel", "pipeline", "sql", "expected",
-                "example-ini", "jsonb", "pool-threads", "fetch", "blob"):
+                "example-ini", "jsonb", "pool-threads", "fetch", "blob", "routines"):
         ap.add_argument("--" + opt)
     ap.add_argument("--large-object")
     args = ap.parse_args()
