@@ -50,31 +50,6 @@ static void nb_append_err(char *errbuf, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static void nb_tcp_options(int fd, const pgw_transport_target *t)
-{
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (t->keepalives == 0)
-        return;
-    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-#ifdef TCP_KEEPIDLE
-    if (t->keepalives_idle > 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &t->keepalives_idle, sizeof(int));
-#endif
-#ifdef TCP_KEEPINTVL
-    if (t->keepalives_interval > 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &t->keepalives_interval, sizeof(int));
-#endif
-#ifdef TCP_KEEPCNT
-    if (t->keepalives_count > 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &t->keepalives_count, sizeof(int));
-#endif
-#ifdef TCP_USER_TIMEOUT
-    if (t->tcp_user_timeout_ms > 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &t->tcp_user_timeout_ms, sizeof(int));
-#endif
-}
-
 /* Record why the current address failed (libpq's words). */
 static pgw_status address_failed(pgwi_nbsock *h, int e, char *errbuf, size_t errlen)
 {
@@ -134,7 +109,7 @@ static pgw_status start_one(pgwi_nbsock *h, int *e)
         return PGW_E_IO;
     }
     if (!h->is_unix)
-        nb_tcp_options(fd, &h->t);
+        pgwi_tcp_options(fd, &h->t);
     h->fd = fd;
     if (connect(fd, sa, salen) == 0)
         return PGW_OK;

@@ -47,6 +47,10 @@ pgw_status pgwi_io_error(pgw_conn *c, pgw_status rc, int sys_errno, const char *
  * through pgwi_io_error(). */
 pgw_status pgwi_io_read_once(pgw_conn *c, pgwi_io *io);
 
+/* TCP options from the connection options, as libpq sets them (NODELAY;
+ * keepalives and tcp_user_timeout only when keepalives are on), for both
+ * the blocking and the non-blocking socket openers. */
+void pgwi_tcp_options(int fd, const pgw_transport_target *t);
 /* recv/send on a socket as the transports need them: EINTR retried;
  * PGW_WANT_READ/PGW_WANT_WRITE when it would block; PGW_E_CLOSED at the end
  * of the stream or on a reset (EPIPE too for a write); PGW_E_IO otherwise,

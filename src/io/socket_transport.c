@@ -76,7 +76,7 @@ static int wait_fd(int fd, short events, int timeout_ms)
 /* TCP options from the connection options, as libpq sets them. Failures
  * to set an option are not fatal (libpq reports them; a kernel without
  * TCP_USER_TIMEOUT still connects). */
-static void tcp_options(int fd, const pgw_transport_target *t)
+void pgwi_tcp_options(int fd, const pgw_transport_target *t)
 {
     int one = 1;
     /* Small protocol messages must not wait for Nagle. */
@@ -110,7 +110,7 @@ static int connect_one(int family, const struct sockaddr *sa, socklen_t salen,
     if (fd < 0)
         return -1;
     if (family != AF_UNIX)
-        tcp_options(fd, t);
+        pgwi_tcp_options(fd, t);
     if (connect(fd, sa, salen) == 0)
         return fd;
     if (errno != EINPROGRESS && errno != EAGAIN && errno != EINTR) {
